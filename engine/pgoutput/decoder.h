@@ -6,7 +6,11 @@
 // Errors: DataLoss naming the message type and byte offset on
 // truncated input, trailing bytes, unknown message types, unknown tuple
 // column kinds, or protocol-state violations (e.g. Stream Stop with no open
-// stream). Unknown input is never skipped.
+// stream, nested Stream Start, a transaction boundary such as Begin/Commit/
+// Stream Commit/Stream Abort/Prepare inside a streaming block, or a message
+// newer than options.protocol_version: streaming needs 2, two-phase needs 3).
+// Unknown input is never skipped. A failed Decode() leaves the stream state
+// unchanged; `out` then holds partial, meaningless contents.
 #ifndef DBMAZZ_ENGINE_PGOUTPUT_DECODER_H_
 #define DBMAZZ_ENGINE_PGOUTPUT_DECODER_H_
 

@@ -196,7 +196,10 @@ struct RollbackPreparedMessage {
 // The result of decoding one payload. Only the member named by `type` is
 // meaningful; the others keep stale contents (and their capacity) from earlier
 // decodes. `xid` is set for messages inside a streaming block (protocol >= 2),
-// 0 otherwise.
+// 0 otherwise. It is the xid of the (sub)transaction the change belongs to:
+// changes made under a SAVEPOINT carry the subtransaction's xid, not the
+// Stream Start xid, and a Stream Abort whose subxid differs from its xid
+// discards exactly the changes that carried that subxid.
 struct DecodedMessage {
   MessageType type = MessageType::kBegin;
   uint32_t xid = 0;

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/pgoutput/byte_reader.h"
 #include "engine/postgres/pg_error.h"
 
 namespace dbmazz::replication {
@@ -14,12 +15,6 @@ using pgoutput::MessageType;
 constexpr int kXLogDataHeader = 1 + 8 + 8 + 8;  // 'w', dataStart, walEnd, sendTime
 constexpr int kKeepaliveSize = 1 + 8 + 8 + 1;   // 'k', walEnd, sendTime, replyRequested
 constexpr int64_t kUnixToPgEpochMicros = 946684800LL * 1000000;
-
-uint64_t LoadBE64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
 
 void StoreBE64(char* p, uint64_t v) {
   for (int i = 7; i >= 0; --i) {
@@ -120,18 +115,24 @@ absl::Status ReplicationStream::HandleKeepalive(const char* data, int len) {
   if (len != kKeepaliveSize) {
     return absl::DataLossError(absl::StrCat("keepalive message of ", len, " bytes, expected 18"));
   }
-  server_wal_end_ = LoadBE64(data + 1);
-  if (data[17] != 0) reply_requested_ = true;
+  pgoutput::ByteReader reader(std::string_view(data + 1, len - 1), "keepalive");
+  uint64_t wal_end, send_time;
+  uint8_t reply;
+  if (!reader.ReadU64(&wal_end) || !reader.ReadU64(&send_time) || !reader.ReadU8(&reply)) {
+    return absl::DataLossError("keepalive message is truncated");
+  }
+  server_wal_end_ = wal_end;
+  if (reply != 0) reply_requested_ = true;
   if (NothingInFlight() && server_wal_end_ > flush_lsn_) flush_lsn_ = server_wal_end_;
   return absl::OkStatus();
 }
 
 absl::Status ReplicationStream::HandleXLogData(ChangeHandler& handler, const char* data, int len) {
-  if (len < kXLogDataHeader) {
+  pgoutput::ByteReader reader(std::string_view(data + 1, len - 1), "XLogData");
+  uint64_t wal_start, wal_end, send_time;
+  if (!reader.ReadU64(&wal_start) || !reader.ReadU64(&wal_end) || !reader.ReadU64(&send_time)) {
     return absl::DataLossError(absl::StrCat("XLogData message of ", len, " bytes is truncated"));
   }
-  Lsn wal_start = LoadBE64(data + 1);
-  Lsn wal_end = LoadBE64(data + 9);
   received_lsn_ = std::max(received_lsn_, wal_end);
   std::string_view payload(data + kXLogDataHeader, len - kXLogDataHeader);
   if (absl::Status s = decoder_.Decode(payload, &message_); !s.ok()) {

@@ -27,6 +27,12 @@ using testing::ChangeRecorder;
 using testing::PgEnvironment;
 using testing::PumpUntil;
 
+ConnectOptions ReplicationOptions() {
+  ConnectOptions options;
+  options.replication = true;
+  return options;
+}
+
 std::unique_ptr<PgConnection> MustConnect(const std::string& dsn, bool replication) {
   ConnectOptions options;
   options.replication = replication;
@@ -78,7 +84,7 @@ class ReplicationStreamTest : public ::testing::Test {
                                                            std::string slot = "",
                                                            std::string pub = "p") {
     if (slot.empty()) slot = db_;
-    auto repl = PgConnection::Connect(Dsn(), ConnectOptions{.replication = true});
+    auto repl = PgConnection::Connect(Dsn(), ReplicationOptions());
     if (!repl.ok()) return repl.status();
     replication::StreamOptions options;
     options.start.slot_name = slot;
@@ -390,11 +396,11 @@ TEST_F(ReplicationStreamTest, ErrorsAreClassified) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnauthenticated) << bad.status();
   EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("wrong-pw")));
   auto good = PgConnection::Connect(cluster().TcpDsn(db_, "app_user", "right-pw"),
-                                    ConnectOptions{.replication = true});
+                                    ReplicationOptions());
   EXPECT_TRUE(good.ok()) << good.status();
   Sql("DROP ROLE IF EXISTS norepl; CREATE ROLE norepl LOGIN PASSWORD 'pw'");
   auto norepl = PgConnection::Connect(cluster().TcpDsn(db_, "norepl", "pw"),
-                                      ConnectOptions{.replication = true});
+                                      ReplicationOptions());
   EXPECT_FALSE(norepl.ok());
   EXPECT_EQ(norepl.status().code(), absl::StatusCode::kPermissionDenied) << norepl.status();
 }

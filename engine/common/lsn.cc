@@ -45,7 +45,8 @@ absl::StatusOr<Lsn> ParseLsn(std::string_view text) {
   uint32_t hi, lo;
   if (slash == std::string_view::npos || !ParseHex32(text.substr(0, slash), &hi) ||
       !ParseHex32(text.substr(slash + 1), &lo)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid LSN \"", AsAbsl(text), "\" (expected X/Y in hex)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid LSN \"", AsAbsl(text), "\" (expected X/Y in hex)"));
   }
   return (static_cast<Lsn>(hi) << 32) | lo;
 }

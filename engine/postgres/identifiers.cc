@@ -17,11 +17,12 @@ bool NeedsQuotes(std::string_view name) {
 
 absl::Status CheckPart(std::string_view text, std::string_view part) {
   if (part.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("table name \"", AsAbsl(text), "\": empty name"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("table name \"", AsAbsl(text), "\": empty name"));
   }
   if (part.size() > kMaxIdentifierBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("table name \"", AsAbsl(text),
-                                                   "\": identifier longer than 63 bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("table name \"", AsAbsl(text), "\": identifier longer than 63 bytes"));
   }
   return absl::OkStatus();
 }
@@ -141,8 +142,8 @@ absl::Status ValidateSlotName(std::string_view name) {
 absl::Status ValidateIdentifier(std::string_view what, std::string_view name) {
   if (name.empty() || name.size() > kMaxIdentifierBytes ||
       name.find('\0') != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        AsAbsl(what), " \"", AsAbsl(name), "\" must be 1 to 63 bytes with no NUL byte"));
+    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(what), " \"", AsAbsl(name),
+                                                   "\" must be 1 to 63 bytes with no NUL byte"));
   }
   return absl::OkStatus();
 }

@@ -120,9 +120,9 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(std::string_
                                   poll_status == PGRES_POLLING_WRITING, deadline);
     if (!ready.ok()) return ready.status();
     if (!*ready) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("connect: timed out after ", absl::FormatDuration(options.connect_timeout),
-                       " (", conn->redacted_dsn(), ")"));
+      return absl::DeadlineExceededError(absl::StrCat("connect: timed out after ",
+                                                      absl::FormatDuration(options.connect_timeout),
+                                                      " (", conn->redacted_dsn(), ")"));
     }
     poll_status = PQconnectPoll(raw);
   }
@@ -219,7 +219,8 @@ absl::StatusOr<PgResult> PgConnection::Exec(std::string_view sql, absl::Duration
 absl::Status PgConnection::StartCopyBoth(std::string_view command, absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   std::string query(command);
-  if (PQsendQuery(conn_, query.c_str()) == 0) return StatusFromConnection(conn_, "START_REPLICATION");
+  if (PQsendQuery(conn_, query.c_str()) == 0)
+    return StatusFromConnection(conn_, "START_REPLICATION");
   while (true) {
     int f = PQflush(conn_);
     if (f == 0) break;

@@ -85,8 +85,7 @@ class PgConnection {
 
   // Waits until the socket is readable (and/or writable) or the deadline passes.
   // Returns false on timeout. Errors: kUnavailable if poll fails.
-  [[nodiscard]] absl::StatusOr<bool> WaitSocket(bool for_read, bool for_write,
-                                                absl::Time deadline);
+  [[nodiscard]] absl::StatusOr<bool> WaitSocket(bool for_read, bool for_write, absl::Time deadline);
 
   PGconn* raw() { return conn_; }
   int socket() const { return PQsocket(conn_); }

@@ -34,7 +34,8 @@ absl::StatusCode CodeForSqlState(std::string_view s) {
   if (s == "40001" || s == "40P01") return absl::StatusCode::kAborted;
   if (s == "57014") return absl::StatusCode::kDeadlineExceeded;  // query_canceled
   if (cls == "28") return absl::StatusCode::kUnauthenticated;
-  if (cls == "08" || cls == "53" || cls == "57" || cls == "58") return absl::StatusCode::kUnavailable;
+  if (cls == "08" || cls == "53" || cls == "57" || cls == "58")
+    return absl::StatusCode::kUnavailable;
   if (cls == "22" || cls == "42") return absl::StatusCode::kInvalidArgument;
   return absl::StatusCode::kInternal;
 }
@@ -54,7 +55,8 @@ absl::Status StatusFromResult(const PGresult* result, std::string_view context) 
   std::string sqlstate = state ? state : "";
   std::string message = TrimMessage(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY));
   if (message.empty()) message = TrimMessage(PQresultErrorMessage(result));
-  if (message.empty()) message = absl::StrCat("unexpected result ", PQresStatus(PQresultStatus(result)));
+  if (message.empty())
+    message = absl::StrCat("unexpected result ", PQresStatus(PQresultStatus(result)));
   absl::StatusCode code =
       sqlstate.empty() ? absl::StatusCode::kUnavailable : CodeForSqlState(sqlstate);
   std::string text = absl::StrCat(AsAbsl(context), ": ", message);
@@ -77,8 +79,8 @@ absl::Status StatusFromConnection(PGconn* conn, std::string_view context) {
   } else if (Contains(message, "must be superuser or replication role") ||
              Contains(message, "permission denied")) {
     code = absl::StatusCode::kPermissionDenied;
-  } else if (Contains(message, "invalid connection option") ||
-             Contains(message, "invalid URI") || Contains(message, "missing \"=\"") ||
+  } else if (Contains(message, "invalid connection option") || Contains(message, "invalid URI") ||
+             Contains(message, "missing \"=\"") ||
              Contains(message, "unterminated quoted string") ||
              Contains(message, "invalid integer value") ||
              Contains(message, "invalid port number")) {

@@ -50,9 +50,10 @@ absl::StatusOr<ServerInfo> SourceAdmin::GetServerInfo() {
 
 absl::StatusOr<TableInfo> SourceAdmin::DescribeTable(const TableName& table) {
   std::string rel = QuoteLiteral(table.Quoted());
-  auto r = conn_->Exec(absl::StrCat(
-      "SELECT c.oid, c.relkind, c.relreplident FROM pg_class c "
-      "WHERE c.oid = to_regclass(", rel, ") AND c.relkind IN ('r','p')"));
+  auto r =
+      conn_->Exec(absl::StrCat("SELECT c.oid, c.relkind, c.relreplident FROM pg_class c "
+                               "WHERE c.oid = to_regclass(",
+                               rel, ") AND c.relkind IN ('r','p')"));
   if (!r.ok()) return r.status();
   if (r->rows() == 0) {
     return absl::NotFoundError(absl::StrCat("table ", table.Display(), " does not exist"));
@@ -66,23 +67,25 @@ absl::StatusOr<TableInfo> SourceAdmin::DescribeTable(const TableName& table) {
   std::string oid = absl::StrCat(info.oid);
   auto cols = conn_->Exec(absl::StrCat(
       "SELECT a.attname, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod), "
-      "a.attnotnull FROM pg_attribute a WHERE a.attrelid = ", oid,
-      " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"));
+      "a.attnotnull FROM pg_attribute a WHERE a.attrelid = ",
+      oid, " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"));
   if (!cols.ok()) return cols.status();
   for (int i = 0; i < cols->rows(); ++i) {
     ColumnInfo c;
     c.name = std::string(cols->Get(i, 0));
-    c.type_oid = static_cast<uint32_t>(std::strtoul(std::string(cols->Get(i, 1)).c_str(), nullptr, 10));
+    c.type_oid =
+        static_cast<uint32_t>(std::strtoul(std::string(cols->Get(i, 1)).c_str(), nullptr, 10));
     c.type_modifier = ParseInt(cols->Get(i, 2));
     c.type_name = std::string(cols->Get(i, 3));
     c.not_null = ParseBool(cols->Get(i, 4));
     info.columns.push_back(std::move(c));
   }
-  auto pk = conn_->Exec(absl::StrCat(
-      "SELECT a.attname FROM pg_index i "
-      "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-      "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-      "WHERE i.indrelid = ", oid, " AND i.indisprimary ORDER BY k.ord"));
+  auto pk = conn_->Exec(
+      absl::StrCat("SELECT a.attname FROM pg_index i "
+                   "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                   "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                   "WHERE i.indrelid = ",
+                   oid, " AND i.indisprimary ORDER BY k.ord"));
   if (!pk.ok()) return pk.status();
   for (int i = 0; i < pk->rows(); ++i) info.primary_key.emplace_back(pk->Get(i, 0));
   return info;
@@ -117,7 +120,8 @@ absl::StatusOr<bool> SourceAdmin::EnsurePublication(std::string_view publication
   return true;
 }
 
-absl::StatusOr<std::vector<TableName>> SourceAdmin::PublicationTables(std::string_view publication) {
+absl::StatusOr<std::vector<TableName>> SourceAdmin::PublicationTables(
+    std::string_view publication) {
   std::string lit = QuoteLiteral(publication);
   auto p = conn_->Exec(absl::StrCat("SELECT 1 FROM pg_publication WHERE pubname = ", lit));
   if (!p.ok()) return p.status();
@@ -125,9 +129,9 @@ absl::StatusOr<std::vector<TableName>> SourceAdmin::PublicationTables(std::strin
     return absl::NotFoundError(
         absl::StrCat("publication \"", AsAbsl(publication), "\" does not exist"));
   }
-  auto r = conn_->Exec(absl::StrCat(
-      "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ", lit,
-      " ORDER BY 1, 2"));
+  auto r = conn_->Exec(
+      absl::StrCat("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ", lit,
+                   " ORDER BY 1, 2"));
   if (!r.ok()) return r.status();
   std::vector<TableName> out;
   for (int i = 0; i < r->rows(); ++i) {

@@ -43,8 +43,8 @@ struct ColumnInfo {
 struct TableInfo {
   TableName name;
   uint32_t oid = 0;
-  char relkind = 'r';           // r table, p partitioned table
-  char replica_identity = 'd';  // d default (PK), n nothing, f full, i index
+  char relkind = 'r';                    // r table, p partitioned table
+  char replica_identity = 'd';           // d default (PK), n nothing, f full, i index
   std::vector<ColumnInfo> columns;       // in attnum order, dropped columns excluded
   std::vector<std::string> primary_key;  // in key order; empty when there is none
   // True when UPDATE/DELETE can be replicated with enough identity for a

@@ -28,11 +28,10 @@ absl::StatusOr<SystemIdentity> IdentifySystem(postgres::PgConnection& conn) {
 }
 
 absl::StatusOr<CreatedSlot> CreateLogicalSlot(postgres::PgConnection& conn,
-                                              std::string_view slot_name,
-                                              SnapshotAction snapshot) {
+                                              std::string_view slot_name, SnapshotAction snapshot) {
   if (absl::Status s = postgres::ValidateSlotName(slot_name); !s.ok()) return s;
-  std::string command = absl::StrCat("CREATE_REPLICATION_SLOT ", QuoteIdentifier(slot_name),
-                                     " LOGICAL pgoutput");
+  std::string command =
+      absl::StrCat("CREATE_REPLICATION_SLOT ", QuoteIdentifier(slot_name), " LOGICAL pgoutput");
   bool exported = snapshot == SnapshotAction::kExport;
   if (conn.server_version() >= 150000) {
     absl::StrAppend(&command, exported ? " (SNAPSHOT 'export')" : " (SNAPSHOT 'nothing')");
@@ -73,19 +72,18 @@ absl::StatusOr<std::string> BuildStartReplicationCommand(const StartOptions& opt
   int max_version = DefaultProtocolVersion(server_version_num);
   int version = options.protocol_version == 0 ? max_version : options.protocol_version;
   if (version < 1 || version > max_version) {
-    return absl::InvalidArgumentError(absl::StrCat("protocol version ", version,
-                                                   " is not supported by server version ",
-                                                   server_version_num));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "protocol version ", version, " is not supported by server version ", server_version_num));
   }
   std::vector<std::string> pubs;
   for (const std::string& p : options.publications) {
     if (absl::Status s = postgres::ValidateIdentifier("publication name", p); !s.ok()) return s;
     pubs.push_back(QuoteIdentifier(p));
   }
-  std::string command = absl::StrCat(
-      "START_REPLICATION SLOT ", QuoteIdentifier(options.slot_name), " LOGICAL ",
-      FormatLsn(options.start_lsn), " (proto_version '", version, "', publication_names ",
-      QuoteLiteral(absl::StrJoin(pubs, ",")));
+  std::string command =
+      absl::StrCat("START_REPLICATION SLOT ", QuoteIdentifier(options.slot_name), " LOGICAL ",
+                   FormatLsn(options.start_lsn), " (proto_version '", version,
+                   "', publication_names ", QuoteLiteral(absl::StrJoin(pubs, ",")));
   if (server_version_num >= 140000) {
     if (options.binary) absl::StrAppend(&command, ", binary 'true'");
     if (options.messages) absl::StrAppend(&command, ", messages 'true'");

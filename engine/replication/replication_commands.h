@@ -57,8 +57,8 @@ int DefaultProtocolVersion(int server_version_num);
 // START_REPLICATION SLOT ... LOGICAL X/Y (options) for this server version;
 // streaming stays off so rows arrive only for committed transactions.
 // kInvalidArgument for bad names or options the server cannot accept.
-[[nodiscard]] absl::StatusOr<std::string> BuildStartReplicationCommand(
-    const StartOptions& options, int server_version_num);
+[[nodiscard]] absl::StatusOr<std::string> BuildStartReplicationCommand(const StartOptions& options,
+                                                                       int server_version_num);
 
 }  // namespace dbmazz::replication
 

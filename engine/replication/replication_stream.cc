@@ -71,7 +71,8 @@ void ReplicationStream::ConfirmDurable(Lsn end_lsn) {
 absl::Time ReplicationStream::next_status_time() const {
   if (reply_requested_ || write_pending_) return absl::Now();
   absl::Time periodic = last_status_time_ + options_.status_interval;
-  if (flush_lsn_ > last_status_flush_) periodic = std::min(periodic, last_status_time_ + absl::Seconds(1));
+  if (flush_lsn_ > last_status_flush_)
+    periodic = std::min(periodic, last_status_time_ + absl::Seconds(1));
   return periodic;
 }
 
@@ -86,8 +87,8 @@ absl::Status ReplicationStream::SendStatus(bool request_reply) {
   char msg[34];
   msg[0] = 'r';
   StoreBE64(msg + 1, std::max(received_lsn_, flush_lsn_));  // written
-  StoreBE64(msg + 9, flush_lsn_);                            // flushed
-  StoreBE64(msg + 17, flush_lsn_);                           // applied
+  StoreBE64(msg + 9, flush_lsn_);                           // flushed
+  StoreBE64(msg + 17, flush_lsn_);                          // applied
   StoreBE64(msg + 25, static_cast<uint64_t>(PgNowMicros()));
   msg[33] = request_reply ? 1 : 0;
   int put = PQputCopyData(conn_->raw(), msg, sizeof(msg));
@@ -136,7 +137,8 @@ absl::Status ReplicationStream::HandleXLogData(ChangeHandler& handler, const cha
   received_lsn_ = std::max(received_lsn_, wal_end);
   std::string_view payload(data + kXLogDataHeader, len - kXLogDataHeader);
   if (absl::Status s = decoder_.Decode(payload, &message_); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), " (XLogData at ", FormatLsn(wal_start), ")"));
+    return absl::Status(s.code(),
+                        absl::StrCat(s.message(), " (XLogData at ", FormatLsn(wal_start), ")"));
   }
   bool deliver = !skipping_;
   switch (message_.type) {
@@ -223,9 +225,8 @@ absl::StatusOr<ReplicationStream::PumpResult> ReplicationStream::Pump(ChangeHand
         s = HandleKeepalive(buf.data, len);
         break;
       default:
-        s = absl::DataLossError(
-            absl::StrCat("unknown replication message type 0x",
-                         absl::Hex(static_cast<unsigned char>(buf.data[0]))));
+        s = absl::DataLossError(absl::StrCat("unknown replication message type 0x",
+                                             absl::Hex(static_cast<unsigned char>(buf.data[0]))));
     }
     if (!s.ok()) return s;
   }
@@ -233,8 +234,9 @@ absl::StatusOr<ReplicationStream::PumpResult> ReplicationStream::Pump(ChangeHand
   return result;
 }
 
-absl::StatusOr<ReplicationStream::PumpResult> ReplicationStream::PollAndPump(
-    ChangeHandler& handler, int max_messages, absl::Time deadline) {
+absl::StatusOr<ReplicationStream::PumpResult> ReplicationStream::PollAndPump(ChangeHandler& handler,
+                                                                             int max_messages,
+                                                                             absl::Time deadline) {
   absl::Time wake = std::min(deadline, next_status_time());
   auto ready = conn_->WaitSocket(true, write_pending_, wake);
   if (!ready.ok()) return ready.status();
@@ -287,7 +289,8 @@ absl::Status ReplicationStream::Close(absl::Duration timeout) {
   while (status.ok()) {
     while (PQisBusy(pg)) {
       auto ready = conn_->WaitSocket(true, false, deadline);
-      if (!ready.ok() || !*ready) return absl::DeadlineExceededError("end replication: no final result");
+      if (!ready.ok() || !*ready)
+        return absl::DeadlineExceededError("end replication: no final result");
       if (PQconsumeInput(pg) == 0) return postgres::StatusFromConnection(pg, "end replication");
     }
     postgres::PgResult r(PQgetResult(pg));

@@ -171,9 +171,10 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(rows), recv_s, ours_s, rows / recv_s, rows / ours_s,
                 recv_s / ours_s);
     std::fflush(stdout);
-    Check((*cluster)->Exec("SELECT pg_drop_replication_slot('s_dbmazz'), "
-                           "pg_drop_replication_slot('s_recv'), pg_drop_replication_slot('s_warm')"),
-          "drop slots");
+    Check(
+        (*cluster)->Exec("SELECT pg_drop_replication_slot('s_dbmazz'), "
+                         "pg_drop_replication_slot('s_recv'), pg_drop_replication_slot('s_warm')"),
+        "drop slots");
   }
   return 0;
 }

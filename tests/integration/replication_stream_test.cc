@@ -21,9 +21,9 @@ using postgres::PgConnection;
 using postgres::SourceAdmin;
 using postgres::TableName;
 using replication::ReplicationStream;
+using testing::ChangeRecorder;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::ChangeRecorder;
 using testing::PgEnvironment;
 using testing::PumpUntil;
 
@@ -122,9 +122,9 @@ TEST_F(ReplicationStreamTest, InsertUpdateDeleteArriveInCommitOrder) {
   ASSERT_TRUE(stream.ok()) << stream.status();
   ChangeRecorder rec;
   Collect(**stream, rec, 3);
-  EXPECT_THAT(rec.AllRows(), ElementsAre("I public.t id=1 name=a qty=10",
-                                         "I public.t id=2 name=b qty=NULL",
-                                         "U public.t id=1 name=a qty=11", "D public.t K[id=2]"));
+  EXPECT_THAT(rec.AllRows(),
+              ElementsAre("I public.t id=1 name=a qty=10", "I public.t id=2 name=b qty=NULL",
+                          "U public.t id=1 name=a qty=11", "D public.t K[id=2]"));
   ASSERT_EQ(rec.txns().size(), 3u);
   EXPECT_LT(rec.txns()[0].end_lsn, rec.txns()[1].end_lsn);
   EXPECT_LT(rec.txns()[1].end_lsn, rec.txns()[2].end_lsn);
@@ -154,11 +154,11 @@ TEST_F(ReplicationStreamTest, ReplicaIdentityFullSendsWholeOldRow) {
   ASSERT_TRUE(stream.ok()) << stream.status();
   ChangeRecorder rec;
   Collect(**stream, rec, 3);
-  EXPECT_THAT(rec.AllRows(),
-              ElementsAre("I public.full_t id=1 v=a n=NULL", "I public.def_t id=1 v=a",
-                          "U public.full_t O[id=1 v=a n=NULL] id=1 v=b n=NULL",
-                          "U public.def_t id=1 v=b", "D public.full_t O[id=1 v=b n=NULL]",
-                          "D public.def_t K[id=1]"));
+  EXPECT_THAT(
+      rec.AllRows(),
+      ElementsAre("I public.full_t id=1 v=a n=NULL", "I public.def_t id=1 v=a",
+                  "U public.full_t O[id=1 v=a n=NULL] id=1 v=b n=NULL", "U public.def_t id=1 v=b",
+                  "D public.full_t O[id=1 v=b n=NULL]", "D public.def_t K[id=1]"));
 }
 
 TEST_F(ReplicationStreamTest, UnchangedToastValuesAreMarkedNotNulled) {
@@ -166,7 +166,8 @@ TEST_F(ReplicationStreamTest, UnchangedToastValuesAreMarkedNotNulled) {
   Sql("ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL");
   CreatePublicationAndSlot({"docs"});
   // 100 kB of incompressible-ish text is stored out of line (TOAST).
-  Sql("INSERT INTO docs SELECT 1, string_agg(md5(i::text), '') , 0 FROM generate_series(1, 4000) i");
+  Sql("INSERT INTO docs SELECT 1, string_agg(md5(i::text), '') , 0 FROM generate_series(1, 4000) "
+      "i");
   Sql("UPDATE docs SET n = 1");
   auto stream = Start();
   ASSERT_TRUE(stream.ok()) << stream.status();
@@ -208,7 +209,8 @@ TEST_F(ReplicationStreamTest, ManyColumnTypesArriveInCanonicalTextForm) {
 TEST_F(ReplicationStreamTest, MultiStatementTransactionsAndRollbacks) {
   Sql("CREATE TABLE t (id int PRIMARY KEY)");
   CreatePublicationAndSlot({"t"});
-  Sql("BEGIN; INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); UPDATE t SET id = 3 WHERE id = 2; COMMIT");
+  Sql("BEGIN; INSERT INTO t VALUES (1); INSERT INTO t VALUES (2); UPDATE t SET id = 3 WHERE id = "
+      "2; COMMIT");
   Sql("BEGIN; INSERT INTO t VALUES (100); ROLLBACK");
   Sql("BEGIN; INSERT INTO t VALUES (4); SAVEPOINT a; INSERT INTO t VALUES (101); "
       "ROLLBACK TO SAVEPOINT a; INSERT INTO t VALUES (5); COMMIT");
@@ -239,7 +241,8 @@ TEST_F(ReplicationStreamTest, TruncateAndLogicalMessages) {
   size_t expected = cluster().server_version_num() >= 140000 ? 4 : 3;
   Collect(**stream, rec, expected);
   EXPECT_EQ(rec.txns()[1].rows.size(), 1u);
-  EXPECT_THAT(rec.txns()[1].rows[0], ::testing::AnyOf("T public.a public.b", "T public.b public.a"));
+  EXPECT_THAT(rec.txns()[1].rows[0],
+              ::testing::AnyOf("T public.a public.b", "T public.b public.a"));
   if (cluster().server_version_num() >= 140000) {
     EXPECT_THAT(rec.messages(), ElementsAre("dbmazz:in-txn"));
   }
@@ -271,8 +274,9 @@ TEST_F(ReplicationStreamTest, HostileNamesAreQuotedEverywhere) {
   Sql(R"(CREATE TABLE "My ""Odd"" Schema"."Order Items" ("Id" int PRIMARY KEY, "we'ird" text))");
   Sql(R"(CREATE TABLE "x; DROP TABLE victim; --" (id int PRIMARY KEY))");
   Sql("CREATE TABLE victim (id int)");
-  CreatePublicationAndSlot({R"("My ""Odd"" Schema"."Order Items")", R"("x; DROP TABLE victim; --")"},
-                           "", "pub'; DROP TABLE victim; --");
+  CreatePublicationAndSlot(
+      {R"("My ""Odd"" Schema"."Order Items")", R"("x; DROP TABLE victim; --")"}, "",
+      "pub'; DROP TABLE victim; --");
   Sql(R"(INSERT INTO "My ""Odd"" Schema"."Order Items" VALUES (1, 'q'))");
   Sql(R"(INSERT INTO "x; DROP TABLE victim; --" VALUES (2))");
   auto stream = Start(0, "", "pub'; DROP TABLE victim; --");
@@ -395,12 +399,11 @@ TEST_F(ReplicationStreamTest, ErrorsAreClassified) {
   auto bad = PgConnection::Connect(cluster().TcpDsn(db_, "app_user", "wrong-pw"), ConnectOptions{});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnauthenticated) << bad.status();
   EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("wrong-pw")));
-  auto good = PgConnection::Connect(cluster().TcpDsn(db_, "app_user", "right-pw"),
-                                    ReplicationOptions());
+  auto good =
+      PgConnection::Connect(cluster().TcpDsn(db_, "app_user", "right-pw"), ReplicationOptions());
   EXPECT_TRUE(good.ok()) << good.status();
   Sql("DROP ROLE IF EXISTS norepl; CREATE ROLE norepl LOGIN PASSWORD 'pw'");
-  auto norepl = PgConnection::Connect(cluster().TcpDsn(db_, "norepl", "pw"),
-                                      ReplicationOptions());
+  auto norepl = PgConnection::Connect(cluster().TcpDsn(db_, "norepl", "pw"), ReplicationOptions());
   EXPECT_FALSE(norepl.ok());
   EXPECT_EQ(norepl.status().code(), absl::StatusCode::kPermissionDenied) << norepl.status();
 }
@@ -418,7 +421,8 @@ TEST_F(ReplicationStreamTest, ServerRestartIsTransientAndResumeLosesNothing) {
     checkpoint = rec.txns()[0].end_lsn;
     (*stream)->ConfirmDurable(checkpoint);
     ASSERT_TRUE(cluster().Restart(/*immediate=*/true).ok());
-    absl::Status s = PumpUntil(**stream, rec, [] { return false; }, absl::Seconds(20));
+    absl::Status s = PumpUntil(
+        **stream, rec, [] { return false; }, absl::Seconds(20));
     EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   }
   Sql("INSERT INTO t VALUES (2)");

@@ -23,7 +23,8 @@ TEST(LsnTest, ParsesWhatItFormats) {
 }
 
 TEST(LsnTest, RejectsMalformed) {
-  for (const char* bad : {"", "/", "1/", "/1", "1", "1/2/3", "g/0", "123456789/0", "1 /2", "-1/0"}) {
+  for (const char* bad :
+       {"", "/", "1/", "/1", "1", "1/2/3", "g/0", "123456789/0", "1 /2", "-1/0"}) {
     EXPECT_FALSE(ParseLsn(bad).ok()) << bad;
   }
 }

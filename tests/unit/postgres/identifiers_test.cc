@@ -29,8 +29,8 @@ TEST(ParseTableNameTest, QuotedPartsKeepCaseSpacesDotsAndQuotes) {
 }
 
 TEST(ParseTableNameTest, RejectsMalformedNames) {
-  for (const char* bad : {"", ".", "a.", ".a", "a.b.c", "\"unterminated", "\"a\"b", "a b",
-                          "x\"y", "a..b"}) {
+  for (const char* bad :
+       {"", ".", "a.", ".a", "a.b.c", "\"unterminated", "\"a\"b", "a b", "x\"y", "a..b"}) {
     EXPECT_FALSE(ParseTableName(bad).ok()) << bad;
   }
   EXPECT_FALSE(ParseTableName(std::string(64, 'a')).ok());

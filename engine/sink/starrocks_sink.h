@@ -1,0 +1,126 @@
+// Turns the decoded change stream into ordered Stream Load batches per
+// StarRocks table and reports how far the stream is durably applied.
+//
+// Acknowledgement rule: durable_lsn() is the end LSN of the newest committed
+// transaction all of whose rows — in every table — have been loaded. It is what
+// the engine may checkpoint and then confirm to PostgreSQL; it never moves
+// backwards and never covers a row still buffered or in flight.
+//
+// Row rules (docs/type-mapping.md): INSERT and UPDATE are upserts (__op 0),
+// DELETE sends the key (__op 1); an UPDATE that changes the primary key is a
+// delete of the old key then an upsert of the new row. Unchanged TOAST values
+// are filled from a REPLICA IDENTITY FULL old row or left out (partial update
+// of exactly the columns present) — never written as NULL. A key change whose
+// new row lacks an unchanged TOAST value cannot be applied faithfully and is
+// an error (kFailedPrecondition) naming the table and the remedy.
+//
+// Ownership: owns its relation cache and batches; borrows the loader.
+// Thread-safety: one thread at a time.
+// Errors: kDataLoss for rows of unknown relations, encoder errors,
+// kFailedPrecondition for TRUNCATE (unless ignored), loader errors unchanged.
+#ifndef DBMAZZ_ENGINE_SINK_STARROCKS_SINK_H_
+#define DBMAZZ_ENGINE_SINK_STARROCKS_SINK_H_
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "engine/pgoutput/messages.h"
+#include "engine/pgoutput/relation_cache.h"
+#include "engine/sink/batch.h"
+#include "engine/sink/row_encoder.h"
+#include "engine/sink/table_batcher.h"
+
+namespace dbmazz::sink {
+
+struct SinkOptions {
+  BatchLimits limits;
+  // Source "schema.table" → StarRocks table. Unmapped tables keep their name.
+  absl::flat_hash_map<std::string, std::string> table_map;
+  // Source "schema.table" → primary key column names of the target, when
+  // pgoutput's key flags are not it (REPLICA IDENTITY FULL flags every column).
+  absl::flat_hash_map<std::string, std::vector<std::string>> key_columns;
+  bool ignore_truncate = false;  // default: TRUNCATE stops the pipeline with an explanation
+  uint64_t max_buffered_bytes = 64 << 20;  // above this, ShouldPause() asks the source to wait
+  TypeMappingOptions type_options;
+};
+
+struct SinkStats {
+  uint64_t transactions = 0;
+  uint64_t rows_inserted = 0;
+  uint64_t rows_updated = 0;
+  uint64_t rows_deleted = 0;
+  uint64_t truncates_ignored = 0;
+  uint64_t batches_loaded = 0;
+  uint64_t rows_loaded = 0;
+  uint64_t bytes_loaded = 0;
+  EncodeStats encode;
+};
+
+class StarRocksSink {
+ public:
+  StarRocksSink(SinkOptions options, BatchLoader* loader, Lsn resume_after);
+  ~StarRocksSink();
+
+  // Takes every decoded message in stream order.
+  [[nodiscard]] absl::Status OnMessage(const pgoutput::DecodedMessage& message);
+
+  // Seals batches that are full or older than max_latency (all of them with
+  // `force`) and loads every sealed batch, table by table, oldest first. A
+  // table whose load fails keeps its batches and the other tables go on; the
+  // first error is returned (cancellation stops at once).
+  [[nodiscard]] absl::Status Flush(absl::Time now, bool force, const std::function<bool()>& tick);
+
+  Lsn durable_lsn() const { return durable_lsn_; }
+  // When the next batch becomes due (InfiniteFuture if nothing is buffered).
+  absl::Time NextFlushTime() const;
+  bool ShouldPause() const;
+  uint64_t buffered_bytes() const;
+  const SinkStats& stats() const { return stats_; }
+  const pgoutput::RelationCache& relations() const { return relations_; }
+
+ private:
+  struct TableState {
+    uint64_t generation = 0;
+    std::string full_columns_header;
+    std::vector<int> key_indexes;
+    std::unique_ptr<TableBatcher> batcher;
+    ColumnMask last_partial_mask;
+    std::string last_partial_header;
+  };
+
+  absl::StatusOr<TableState*> StateFor(const pgoutput::Relation& rel);
+  absl::Status AddUpsert(const pgoutput::Relation& rel, TableState& table,
+                         const pgoutput::TupleData& tuple, const pgoutput::TupleData* old_tuple,
+                         char old_kind);
+  absl::Status AddDelete(const pgoutput::Relation& rel, TableState& table,
+                         const pgoutput::TupleData& key_tuple);
+  absl::Status OnUpdate(const pgoutput::UpdateMessage& update);
+  RowPosition NextPosition() { return RowPosition{current_commit_lsn_, row_index_++}; }
+  void AdvanceDurable();
+
+  SinkOptions options_;
+  BatchLoader* loader_;
+  pgoutput::RelationCache relations_;
+  RowEncoder encoder_;
+  absl::flat_hash_map<uint32_t, std::unique_ptr<TableState>> tables_;
+  std::string scratch_;
+  ColumnMask mask_;
+
+  Lsn current_commit_lsn_ = 0;
+  uint32_t row_index_ = 0;
+  bool in_transaction_ = false;
+  struct Committed {
+    Lsn commit_lsn;
+    Lsn end_lsn;
+  };
+  std::deque<Committed> committed_;  // committed, not yet durable
+  Lsn durable_lsn_;
+  SinkStats stats_;
+};
+
+}  // namespace dbmazz::sink
+
+#endif  // DBMAZZ_ENGINE_SINK_STARROCKS_SINK_H_

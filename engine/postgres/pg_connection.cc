@@ -14,7 +14,8 @@ namespace dbmazz::postgres {
 namespace {
 
 constexpr char kCanonicalOptions[] =
-    "-c datestyle=ISO,MDY -c intervalstyle=postgres -c timezone=UTC -c extra_float_digits=3";
+    "-c datestyle=ISO,MDY -c intervalstyle=postgres -c timezone=UTC -c extra_float_digits=3 "
+    "-c bytea_output=hex";
 
 struct ConninfoDeleter {
   void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }

@@ -125,9 +125,10 @@ int main(int argc, char** argv) {
     if (a == "--rows") rows = std::strtoull(argv[i + 1], nullptr, 10);
     if (a == "--recvlogical") recvlogical = argv[i + 1];
   }
-  auto cluster =
-      testing::PgCluster::Start({.extra_conf = {"synchronous_commit = off", "max_wal_size = '4GB'",
-                                                "shared_buffers = '256MB'"}});
+  testing::PgCluster::Options cluster_options;
+  cluster_options.extra_conf = {"synchronous_commit = off", "max_wal_size = '4GB'",
+                                "shared_buffers = '256MB'"};
+  auto cluster = testing::PgCluster::Start(cluster_options);
   Check(cluster.status(), "start PostgreSQL");
   std::string dsn = (*cluster)->Dsn("postgres");
   int proto = replication::DefaultProtocolVersion((*cluster)->server_version_num());

@@ -485,3 +485,34 @@ TEST_F(ReplicationStreamTest, DescribeTableReportsIdentityAndKeys) {
 
 }  // namespace
 }  // namespace dbmazz
+
+namespace dbmazz {
+namespace {
+
+// Runs last in this binary: it shrinks max_slot_wal_keep_size cluster-wide
+// (and restores it) to make PostgreSQL invalidate a slot.
+TEST_F(ReplicationStreamTest, ZzLostSlotIsAFailedPreconditionNotARetry) {
+  Sql("CREATE TABLE t (id int PRIMARY KEY, pad text)");
+  CreatePublicationAndSlot({"t"});
+  Sql("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+  Sql("SELECT pg_reload_conf()");
+  for (int i = 0; i < 4; ++i) {
+    Sql("INSERT INTO t SELECT g, repeat('x', 500) FROM generate_series(" +
+        std::to_string(i * 20000 + 1) + ", " + std::to_string((i + 1) * 20000) + ") g");
+    Sql("SELECT pg_switch_wal()");
+  }
+  Sql("CHECKPOINT");
+  auto slot = Slot();
+  Sql("ALTER SYSTEM RESET max_slot_wal_keep_size");
+  Sql("SELECT pg_reload_conf()");
+  ASSERT_TRUE(slot.ok()) << slot.status();
+  ASSERT_EQ(slot->wal_status, "lost");
+  auto stream = Start();
+  ASSERT_FALSE(stream.ok());
+  EXPECT_EQ(stream.status().code(), absl::StatusCode::kFailedPrecondition) << stream.status();
+  EXPECT_EQ(postgres::SqlStateOf(stream.status()), "55000");
+  EXPECT_FALSE(postgres::IsTransient(stream.status()));
+}
+
+}  // namespace
+}  // namespace dbmazz

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/pgoutput/decoder.h"
-#include "tests/bench/alloc_counter.h"
+#include "tests/support/alloc_counter.h"
 #include "tests/fixtures/pgoutput/fixture_file.h"
 
 namespace dbmazz::pgoutput {
@@ -49,13 +49,13 @@ void DecodeOne(benchmark::State& state, const std::string& payload) {
     state.SkipWithError("fixture payload does not decode");
     return;
   }
-  long allocations_before = bench::AllocationCount();
+  long allocations_before = dbmazz::testing::AllocationCount();
   for (auto _ : state) {
     absl::Status status = decoder.Decode(payload, &out);
     benchmark::DoNotOptimize(status);
     benchmark::DoNotOptimize(out);
   }
-  long allocations = bench::AllocationCount() - allocations_before;
+  long allocations = dbmazz::testing::AllocationCount() - allocations_before;
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(payload.size()));
   state.counters["allocs_per_msg"] =
@@ -88,7 +88,7 @@ void BM_DecodeStreamSession(benchmark::State& state) {
       return;
     }
   }
-  long allocations_before = bench::AllocationCount();
+  long allocations_before = dbmazz::testing::AllocationCount();
   for (auto _ : state) {
     for (const auto& m : file.messages) {
       if (!decoder.Decode(m.payload, &out).ok()) {
@@ -98,7 +98,7 @@ void BM_DecodeStreamSession(benchmark::State& state) {
       benchmark::DoNotOptimize(out);
     }
   }
-  long allocations = bench::AllocationCount() - allocations_before;
+  long allocations = dbmazz::testing::AllocationCount() - allocations_before;
   const int64_t messages = state.iterations() * static_cast<int64_t>(file.messages.size());
   state.SetItemsProcessed(messages);
   state.counters["allocs_per_msg"] =

@@ -12,7 +12,7 @@
 
 #include "engine/pgoutput/relation_cache.h"
 #include "engine/sink/row_encoder.h"
-#include "tests/bench/alloc_counter.h"
+#include "tests/support/alloc_counter.h"
 
 namespace dbmazz::sink {
 namespace {
@@ -83,7 +83,7 @@ void EncodeRows(benchmark::State& state, int distinct_rows) {
   body.clear();
   int64_t bytes = 0;
   size_t next = 0;
-  const long allocations_before = bench::AllocationCount();
+  const long allocations_before = dbmazz::testing::AllocationCount();
   for (auto _ : state) {
     if (body.size() > kBatchBytes) {
       bytes += static_cast<int64_t>(body.size());
@@ -99,7 +99,7 @@ void EncodeRows(benchmark::State& state, int distinct_rows) {
     if (++next == rows.tuples.size()) next = 0;
     benchmark::DoNotOptimize(body.data());
   }
-  const long allocations = bench::AllocationCount() - allocations_before;
+  const long allocations = dbmazz::testing::AllocationCount() - allocations_before;
   bytes += static_cast<int64_t>(body.size());
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(bytes);
@@ -124,7 +124,7 @@ void BM_EncodeDelete(benchmark::State& state) {
     return;
   }
   body.clear();
-  const long allocations_before = bench::AllocationCount();
+  const long allocations_before = dbmazz::testing::AllocationCount();
   for (auto _ : state) {
     if (body.size() > kBatchBytes) body.clear();
     body.push_back(body.empty() ? '[' : ',');
@@ -136,7 +136,7 @@ void BM_EncodeDelete(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["allocs_per_row"] =
-      benchmark::Counter(static_cast<double>(bench::AllocationCount() - allocations_before) /
+      benchmark::Counter(static_cast<double>(dbmazz::testing::AllocationCount() - allocations_before) /
                          static_cast<double>(state.iterations()));
 }
 

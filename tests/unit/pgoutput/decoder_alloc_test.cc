@@ -3,30 +3,14 @@
 // then decodes them 10,000 more times and expects zero allocations.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "engine/pgoutput/decoder.h"
 #include "engine/pgoutput/relation_cache.h"
 #include "tests/fixtures/pgoutput/fixture_file.h"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/alloc_counter.h"
 
 namespace dbmazz::pgoutput {
 namespace {
@@ -44,10 +28,13 @@ std::vector<std::string> Payloads(const char* name) {
 }
 
 TEST(DecoderAllocationTest, CounterSeesAllocations) {
-  long before = g_allocations.load();
-  auto* p = new std::vector<int>(100);
-  delete p;
-  EXPECT_GE(g_allocations.load() - before, 2);  // the counter works
+  long before = dbmazz::testing::AllocationCount();
+  // Direct calls to operator new cannot be elided by the optimiser.
+  void* a = ::operator new(64);
+  void* b = ::operator new(128);
+  ::operator delete(a);
+  ::operator delete(b);
+  EXPECT_EQ(dbmazz::testing::AllocationCount() - before, 2);  // the counter works
 }
 
 TEST(DecoderAllocationTest, InsertUpdateDeleteAllocateNothingAfterWarmUp) {
@@ -65,7 +52,7 @@ TEST(DecoderAllocationTest, InsertUpdateDeleteAllocateNothingAfterWarmUp) {
   }
   const uint32_t relation_id = out.insert.relation_id;
 
-  long before = g_allocations.load();
+  long before = dbmazz::testing::AllocationCount();
   long decoded = 0;
   long found = 0;
   for (int i = 0; i < kDecodes; ++i) {
@@ -75,7 +62,7 @@ TEST(DecoderAllocationTest, InsertUpdateDeleteAllocateNothingAfterWarmUp) {
     ++decoded;
     if (cache.Find(relation_id) != nullptr) ++found;
   }
-  long allocations = g_allocations.load() - before;
+  long allocations = dbmazz::testing::AllocationCount() - before;
   EXPECT_EQ(allocations, 0);
   EXPECT_EQ(decoded, kDecodes - kDecodes / 20);  // one payload in 20 is the Relation
   EXPECT_EQ(found, decoded);
@@ -90,7 +77,7 @@ TEST(DecoderAllocationTest, StreamingAndTwoPhaseAllocateNothingAfterWarmUp) {
     Decoder decoder(file->options);
     DecodedMessage out;
     for (const auto& payload : payloads) ASSERT_TRUE(decoder.Decode(payload, &out).ok());
-    long before = g_allocations.load();
+    long before = dbmazz::testing::AllocationCount();
     int decoded = 0;
     bool ok = true;
     // Whole passes keep the stream state consistent.
@@ -101,7 +88,7 @@ TEST(DecoderAllocationTest, StreamingAndTwoPhaseAllocateNothingAfterWarmUp) {
         ++decoded;
       }
     }
-    EXPECT_EQ(g_allocations.load() - before, 0) << name;
+    EXPECT_EQ(dbmazz::testing::AllocationCount() - before, 0) << name;
     EXPECT_TRUE(ok) << name;
     EXPECT_GE(decoded, kDecodes);
   }

@@ -2,14 +2,14 @@
 // alloc_counter.cc (which replaces operator new/delete). Benchmarks read the
 // count before and after their timed loop to report allocations per item.
 // Thread-safety: the counter is atomic.
-#ifndef DBMAZZ_TESTS_BENCH_ALLOC_COUNTER_H_
-#define DBMAZZ_TESTS_BENCH_ALLOC_COUNTER_H_
+#ifndef DBMAZZ_TESTS_SUPPORT_ALLOC_COUNTER_H_
+#define DBMAZZ_TESTS_SUPPORT_ALLOC_COUNTER_H_
 
-namespace dbmazz::bench {
+namespace dbmazz::testing {
 
 // Number of global operator new / new[] calls so far in this process.
 long AllocationCount();
 
-}  // namespace dbmazz::bench
+}  // namespace dbmazz::testing
 
-#endif  // DBMAZZ_TESTS_BENCH_ALLOC_COUNTER_H_
+#endif  // DBMAZZ_TESTS_SUPPORT_ALLOC_COUNTER_H_

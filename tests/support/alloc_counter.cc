@@ -1,7 +1,7 @@
 // Replaces the global operator new/delete with malloc/free plus a counter.
 // Kept in its own translation unit so that the replacement is never inlined
 // into the code being measured.
-#include "tests/bench/alloc_counter.h"
+#include "tests/support/alloc_counter.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -22,8 +22,8 @@ void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
-namespace dbmazz::bench {
+namespace dbmazz::testing {
 
 long AllocationCount() { return g_allocations.load(std::memory_order_relaxed); }
 
-}  // namespace dbmazz::bench
+}  // namespace dbmazz::testing

@@ -14,6 +14,10 @@ using pgoutput::MessageType;
 
 constexpr int kXLogDataHeader = 1 + 8 + 8 + 8;  // 'w', dataStart, walEnd, sendTime
 constexpr int kKeepaliveSize = 1 + 8 + 8 + 1;   // 'k', walEnd, sendTime, replyRequested
+// PollAndPump() coalescing: after a pump that drained fewer than this many
+// messages while data was flowing, wait kCoalesceDelay before polling again.
+constexpr int kCoalesceBelowMessages = 64;
+constexpr absl::Duration kCoalesceDelay = absl::Microseconds(500);
 constexpr int64_t kUnixToPgEpochMicros = 946684800LL * 1000000;
 
 void StoreBE64(char* p, uint64_t v) {
@@ -238,9 +242,20 @@ absl::StatusOr<ReplicationStream::PumpResult> ReplicationStream::PollAndPump(Cha
                                                                              int max_messages,
                                                                              absl::Time deadline) {
   absl::Time wake = std::min(deadline, next_status_time());
+  if (last_pump_small_) {
+    // The server is streaming but we drained it after a few messages: give
+    // data a moment to accumulate instead of paying a poll and a read for
+    // every message or two (bounded: kCoalesceDelay of latency).
+    absl::SleepFor(std::min(kCoalesceDelay, std::max(absl::ZeroDuration(), wake - absl::Now())));
+  }
   auto ready = conn_->WaitSocket(true, write_pending_, wake);
   if (!ready.ok()) return ready.status();
-  return Pump(handler, max_messages);
+  auto result = Pump(handler, max_messages);
+  if (result.ok()) {
+    last_pump_small_ =
+        result->would_block && result->messages > 0 && result->messages < kCoalesceBelowMessages;
+  }
+  return result;
 }
 
 absl::Status ReplicationStream::Close(absl::Duration timeout) {

@@ -76,7 +76,9 @@ class ReplicationStream {
   [[nodiscard]] absl::StatusOr<PumpResult> Pump(ChangeHandler& handler, int max_messages);
 
   // Waits for data (at most until `deadline` or the next status update is
-  // due), then Pump()s.
+  // due), then Pump()s. While data flows in small pieces it waits up to
+  // 0.5 ms longer so that one wake-up handles many messages (CPU per row
+  // matters more than half a millisecond of latency).
   [[nodiscard]] absl::StatusOr<PumpResult> PollAndPump(ChangeHandler& handler, int max_messages,
                                                        absl::Time deadline);
 
@@ -132,6 +134,7 @@ class ReplicationStream {
   absl::Time last_status_time_ = absl::InfinitePast();
   Lsn last_status_flush_ = kInvalidLsn;
   bool closed_ = false;
+  bool last_pump_small_ = false;  // see PollAndPump()
 };
 
 }  // namespace dbmazz::replication

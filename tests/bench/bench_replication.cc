@@ -1,15 +1,17 @@
 // Backlog catch-up through the replication connection with a no-op consumer,
 // next to pg_recvlogical -f /dev/null on an identical slot, in the same run.
 //
-//   build/release/tests/bench/bench_replication [--rows N] [--recvlogical PATH]
+//   build/release/tests/bench/bench_replication [--rows N] [--repeat R] [--recvlogical PATH]
 //
 // Starts a throwaway PostgreSQL (tests/support/pg_cluster.h; DBMAZZ_PG_BINDIR
 // picks the version), writes a backlog, then lets each consumer read the same
 // WAL from its own slot, one after the other. Scenarios: N single-row
 // transactions, and one N-row transaction. Prints rows/s and the ratio.
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -68,12 +70,25 @@ double RunDbmazz(const std::string& dsn, const std::string& slot, uint64_t rows,
   auto stream = replication::ReplicationStream::Start(std::move(*conn), so);
   Check(stream.status(), "start");
   NoopConsumer consumer;
+  uint64_t polls = 0;
   while (consumer.rows < rows || (*stream)->in_transaction()) {
+    ++polls;
     auto r = (*stream)->PollAndPump(consumer, 100000, absl::Now() + absl::Milliseconds(100));
     Check(r.status(), "pump");
     (*stream)->ConfirmDurable(consumer.last_end);
   }
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (std::getenv("BENCH_VERBOSE") != nullptr) {
+    rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    std::fprintf(
+        stderr,
+        "dbmazz %s: %.2f s wall, process cpu so far user %.2f sys %.2f, %llu bytes, %llu polls\n",
+        slot.c_str(), seconds, ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+        ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+        static_cast<unsigned long long>((*stream)->bytes_received()),
+        static_cast<unsigned long long>(polls));
+  }
   Check((*stream)->Close(), "close");
   *end_lsn = consumer.last_end;
   return seconds;
@@ -108,6 +123,11 @@ double RunRecvlogical(const std::string& recvlogical, const std::string& dsn,
   return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 struct Scenario {
   const char* name;
   std::string setup_sql;
@@ -119,11 +139,13 @@ struct Scenario {
 int main(int argc, char** argv) {
   using namespace dbmazz;
   uint64_t rows = 1000000;
+  int repeat = 3;
   std::string recvlogical = "/usr/lib/postgresql/15/bin/pg_recvlogical";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--rows") rows = std::strtoull(argv[i + 1], nullptr, 10);
     if (a == "--recvlogical") recvlogical = argv[i + 1];
+    if (a == "--repeat") repeat = std::atoi(argv[i + 1]);
   }
   testing::PgCluster::Options cluster_options;
   cluster_options.extra_conf = {"synchronous_commit = off", "max_wal_size = '4GB'",
@@ -155,27 +177,50 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const Scenario& sc : scenarios) {
     Check((*cluster)->Exec("TRUNCATE bench"), "truncate");
-    Check((*cluster)->Exec("SELECT pg_create_logical_replication_slot('s_warm', 'pgoutput'), "
-                           "pg_create_logical_replication_slot('s_recv', 'pgoutput'), "
-                           "pg_create_logical_replication_slot('s_dbmazz', 'pgoutput')"),
-          "slots");
+    // One slot per run, all created before the backlog so each reads the
+    // same WAL: a warm-up pass, then `repeat` rounds alternating which
+    // consumer goes first. Medians are reported.
+    std::vector<std::string> slots = {"s_warm"};
+    for (int r = 0; r < repeat; ++r) {
+      slots.push_back(absl::StrCat("s_recv_", r));
+      slots.push_back(absl::StrCat("s_ours_", r));
+    }
+    for (const auto& slot : slots) {
+      Check((*cluster)->Exec(absl::StrCat("SELECT pg_create_logical_replication_slot('", slot,
+                                          "', 'pgoutput')")),
+            "slot");
+    }
     Check((*cluster)->Exec(sc.setup_sql), "write backlog");
-    // A warm-up pass on a third slot finds the last commit's end LSN, which
-    // pg_recvlogical gets as --endpos so that both stop at exactly the same
-    // place, and warms the caches so that neither measured run pays for it.
+    // The warm-up pass finds the last commit's end LSN, which pg_recvlogical
+    // gets as --endpos so that both stop at exactly the same place.
     Lsn end = 0;
     RunDbmazz(dsn, "s_warm", rows, &end);
-    double recv_s = RunRecvlogical(recvlogical, dsn, "s_recv", end, proto);
-    Lsn ours_end = 0;
-    double ours_s = RunDbmazz(dsn, "s_dbmazz", rows, &ours_end);
-    std::printf("| %s | %llu | %.2f | %.2f | %.0f | %.0f | %.2f |\n", sc.name,
-                static_cast<unsigned long long>(rows), recv_s, ours_s, rows / recv_s, rows / ours_s,
-                recv_s / ours_s);
+    std::vector<double> recv_s, ours_s;
+    for (int r = 0; r < repeat; ++r) {
+      Lsn ours_end = 0;
+      auto recv = [&] {
+        recv_s.push_back(RunRecvlogical(recvlogical, dsn, absl::StrCat("s_recv_", r), end, proto));
+      };
+      auto ours = [&] {
+        ours_s.push_back(RunDbmazz(dsn, absl::StrCat("s_ours_", r), rows, &ours_end));
+      };
+      if (r % 2 == 0) {
+        recv();
+        ours();
+      } else {
+        ours();
+        recv();
+      }
+    }
+    double recv_med = Median(recv_s), ours_med = Median(ours_s);
+    std::printf("| %s | %llu | %d | %.2f | %.2f | %.0f | %.0f | %.2f |\n", sc.name,
+                static_cast<unsigned long long>(rows), repeat, recv_med, ours_med, rows / recv_med,
+                rows / ours_med, recv_med / ours_med);
     std::fflush(stdout);
-    Check(
-        (*cluster)->Exec("SELECT pg_drop_replication_slot('s_dbmazz'), "
-                         "pg_drop_replication_slot('s_recv'), pg_drop_replication_slot('s_warm')"),
-        "drop slots");
+    for (const auto& slot : slots) {
+      Check((*cluster)->Exec(absl::StrCat("SELECT pg_drop_replication_slot('", slot, "')")),
+            "drop slot");
+    }
   }
   return 0;
 }

@@ -172,9 +172,9 @@ int main(int argc, char** argv) {
       {"one large transaction", absl::StrCat("INSERT INTO bench ", row_expr, rows, ") i")},
   };
   std::printf(
-      "| scenario | rows | pg_recvlogical s | dbmazz s | pg_recvlogical rows/s | dbmazz rows/s | "
-      "ratio |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
+      "| scenario | rows | runs | pg_recvlogical s (median) | dbmazz s (median) | "
+      "pg_recvlogical rows/s | dbmazz rows/s | ratio |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const Scenario& sc : scenarios) {
     Check((*cluster)->Exec("TRUNCATE bench"), "truncate");
     // One slot per run, all created before the backlog so each reads the

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/common/absl_compat.h"
 #include "engine/pipeline/dsn_info.h"
+#include "engine/sink/fe_url.h"
 
 namespace dbmazz::pipeline {
 namespace {
@@ -43,70 +44,6 @@ absl::Status CheckSinkName(std::string_view field, std::string_view name, size_t
   if (HasControl(name)) return FieldError(field, "contains a control character");
   if (name.front() == ' ' || name.back() == ' ') {
     return FieldError(field, "must not start or end with a space");
-  }
-  return absl::OkStatus();
-}
-
-bool IsHostChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
-}
-
-absl::Status CheckFeUrl(std::string_view field, std::string_view url) {
-  if (url.empty()) return FieldError(field, "required");
-  std::string_view rest;
-  if (absl::StartsWithIgnoreCase(AsAbsl(url), "http://")) {
-    rest = url.substr(7);
-  } else if (absl::StartsWithIgnoreCase(AsAbsl(url), "https://")) {
-    rest = url.substr(8);
-  } else {
-    return FieldError(field, "must start with http:// or https://");
-  }
-  for (char c : url) {
-    if (c == ' ' || c == '?' || c == '#' || IsControl(c)) {
-      return FieldError(field,
-                        "must be http(s)://host[:port][/path] (no spaces, query or fragment)");
-    }
-  }
-  std::string_view authority = rest.substr(0, rest.find('/'));
-  if (authority.find('@') != std::string_view::npos) {
-    return FieldError(field, "must not carry credentials; set sink.user and sink.password");
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return FieldError(field, "unterminated [IPv6] host");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return FieldError(field, "unexpected text after [IPv6] host");
-      port = after.substr(1);
-      if (port.empty()) return FieldError(field, "empty port");
-    }
-    for (char c : host) {
-      if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') {
-        return FieldError(field, "invalid IPv6 address");
-      }
-    }
-  } else {
-    size_t colon = authority.find(':');
-    if (colon != std::string_view::npos) {
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-      if (port.empty()) return FieldError(field, "empty port");
-    }
-    for (char c : host) {
-      if (!IsHostChar(c)) return FieldError(field, "invalid character in host name");
-    }
-  }
-  if (host.empty()) return FieldError(field, "has no host");
-  if (!port.empty()) {
-    uint32_t value = 0;
-    bool digits = port.size() <= 5;
-    for (char c : port) digits = digits && absl::ascii_isdigit(static_cast<unsigned char>(c));
-    if (!digits || !absl::SimpleAtoi(AsAbsl(port), &value) || value < 1 || value > 65535) {
-      return FieldError(field, "port must be a number from 1 to 65535");
-    }
   }
   return absl::OkStatus();
 }
@@ -179,7 +116,10 @@ absl::Status CheckTables(const PipelineSpec& spec) {
 }
 
 absl::Status CheckSink(const SinkSpec& sink) {
-  if (absl::Status s = CheckFeUrl("sink.fe_url", sink.fe_url); !s.ok()) return s;
+  if (sink.fe_url.empty()) return FieldError("sink.fe_url", "required");
+  if (absl::Status s = sink::ValidateFeUrl(sink.fe_url); !s.ok()) {
+    return FieldError("sink.fe_url", s.message());
+  }
   if (absl::Status s = CheckSinkName("sink.database", sink.database, kMaxSinkNameBytes); !s.ok()) {
     return s;
   }

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "engine/sink/fe_url.h"
 #include "engine/sink/label.h"
 
 namespace dbmazz::sink {
@@ -119,31 +120,6 @@ bool HasLineBreak(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-absl::Status ValidateFeUrl(std::string_view url) {
-  std::string_view rest;
-  if (absl::StartsWithIgnoreCase(AsAbsl(url), "http://")) {
-    rest = url.substr(7);
-  } else if (absl::StartsWithIgnoreCase(AsAbsl(url), "https://")) {
-    rest = url.substr(8);
-  } else {
-    return absl::InvalidArgumentError("fe_url must start with http:// or https://");
-  }
-  std::string_view authority = rest.substr(0, rest.find('/'));
-  if (authority.empty()) return absl::InvalidArgumentError("fe_url has no host");
-  if (authority.find('@') != std::string_view::npos) {
-    // Keeps the password out of URLs, which end up in errors and logs.
-    return absl::InvalidArgumentError(
-        "fe_url must not carry credentials; set user and password instead");
-  }
-  for (char c : url) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#' ||
-        static_cast<unsigned char>(c) < 0x20) {
-      return absl::InvalidArgumentError("fe_url must be http(s)://host[:port][/path]");
-    }
-  }
-  return absl::OkStatus();
-}
-
 void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -157,7 +133,9 @@ struct SlistDeleter {
 
 absl::StatusOr<std::unique_ptr<StreamLoadClient>> StreamLoadClient::Create(
     StreamLoadOptions options) {
-  if (absl::Status st = ValidateFeUrl(options.fe_url); !st.ok()) return st;
+  if (absl::Status st = ValidateFeUrl(options.fe_url); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("fe_url ", st.message()));
+  }
   while (!options.fe_url.empty() && options.fe_url.back() == '/') options.fe_url.pop_back();
   if (options.database.empty()) return absl::InvalidArgumentError("database is empty");
   if (options.user.empty()) return absl::InvalidArgumentError("user is empty");

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "engine/pgoutput/decoder.h"
-#include "tests/support/alloc_counter.h"
 #include "tests/fixtures/pgoutput/fixture_file.h"
+#include "tests/support/alloc_counter.h"
 
 namespace dbmazz::pgoutput {
 namespace {

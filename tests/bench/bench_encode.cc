@@ -135,9 +135,9 @@ void BM_EncodeDelete(benchmark::State& state) {
     benchmark::DoNotOptimize(body.data());
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["allocs_per_row"] =
-      benchmark::Counter(static_cast<double>(dbmazz::testing::AllocationCount() - allocations_before) /
-                         static_cast<double>(state.iterations()));
+  state.counters["allocs_per_row"] = benchmark::Counter(
+      static_cast<double>(dbmazz::testing::AllocationCount() - allocations_before) /
+      static_cast<double>(state.iterations()));
 }
 
 BENCHMARK(BM_EncodeUpsertSameRow);

@@ -13,7 +13,6 @@
 namespace dbmazz::testing {
 namespace {
 
-
 struct ConnDeleter {
   void operator()(PGconn* conn) const { PQfinish(conn); }
 };
@@ -70,8 +69,9 @@ absl::StatusOr<ResultPtr> Run(std::string_view dsn, std::string_view sql) {
   if (message.empty()) {
     message = absl::StrCat("unexpected result status ", PQresStatus(PQresultStatus(result.get())));
   }
-  return MakeStatus(state_text.empty() ? absl::StatusCode::kInternal : postgres::CodeForSqlState(state_text),
-                    message, state_text);
+  return MakeStatus(
+      state_text.empty() ? absl::StatusCode::kInternal : postgres::CodeForSqlState(state_text),
+      message, state_text);
 }
 
 }  // namespace

@@ -48,7 +48,9 @@ using PgRows = std::vector<std::vector<std::optional<std::string>>>;
 using postgres::QuoteIdentifier;
 using postgres::QuoteLiteral;
 inline std::string QuoteConnValue(std::string_view v) { return postgres::QuoteConninfoValue(v); }
-inline std::string SqlStateOf(const absl::Status& s) { return postgres::SqlStateOf(s).value_or(""); }
+inline std::string SqlStateOf(const absl::Status& s) {
+  return postgres::SqlStateOf(s).value_or("");
+}
 
 }  // namespace dbmazz::testing
 

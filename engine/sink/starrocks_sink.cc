@@ -97,7 +97,7 @@ absl::Status StarRocksSink::AddUpsert(const pgoutput::Relation& rel, TableState&
     partial = &mask_;
     header = &table.last_partial_header;
   }
-  table.batcher->AddRow(scratch_, partial, *header, NextPosition(), absl::Now());
+  table.batcher->AddRow(scratch_, partial, *header, NextPosition());
   return absl::OkStatus();
 }
 
@@ -107,7 +107,7 @@ absl::Status StarRocksSink::AddDelete(const pgoutput::Relation& rel, TableState&
   if (absl::Status s = encoder_.AppendDelete(rel, key_tuple, &scratch_, &stats_.encode); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat(SourceName(rel), ": ", s.message()));
   }
-  table.batcher->AddRow(scratch_, nullptr, table.full_columns_header, NextPosition(), absl::Now());
+  table.batcher->AddRow(scratch_, nullptr, table.full_columns_header, NextPosition());
   return absl::OkStatus();
 }
 

@@ -3,7 +3,7 @@
 namespace dbmazz::sink {
 
 void TableBatcher::AddRow(std::string_view row_json, const ColumnMask* partial_mask,
-                          std::string_view columns_header, RowPosition position, absl::Time now) {
+                          std::string_view columns_header, RowPosition position) {
   if (open_.has_value()) {
     bool fits = partial_mask == nullptr ? !open_->partial_update
                                         : open_->partial_update && *open_mask_ == *partial_mask;
@@ -19,7 +19,7 @@ void TableBatcher::AddRow(std::string_view row_json, const ColumnMask* partial_m
     open_->partial_update = partial_mask != nullptr;
     if (partial_mask != nullptr) open_mask_ = *partial_mask;
     open_->first = position;
-    open_->oldest_row_time = now;
+    open_->oldest_row_time = absl::Now();
   }
   if (open_->rows > 0) open_->body.push_back(',');
   open_->body.append(row_json);

@@ -39,8 +39,9 @@ class TableBatcher {
   // Appends one encoded row object. `partial_mask` is the column set of a
   // partial upsert, nullptr for a full row or a delete; `columns_header` is
   // the batch's `columns` header for that kind of row.
+  // The clock is read only when the row opens a new batch (not per row).
   void AddRow(std::string_view row_json, const ColumnMask* partial_mask,
-              std::string_view columns_header, RowPosition position, absl::Time now);
+              std::string_view columns_header, RowPosition position);
 
   // Seals the open batch if it is full or its oldest row is older than
   // max_latency (or always, with force).

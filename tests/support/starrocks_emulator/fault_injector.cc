@@ -35,7 +35,9 @@ constexpr Preset kPresets[] = {
      "with same label."},
 };
 
-const char* ActionName(FaultAction a) {
+}  // namespace
+
+const char* FaultActionName(FaultAction a) {
   switch (a) {
     case FaultAction::kFail:
       return "fail";
@@ -50,6 +52,8 @@ const char* ActionName(FaultAction a) {
   }
   return "?";
 }
+
+namespace {
 
 const char* PhaseName(FaultPhase p) {
   switch (p) {
@@ -145,7 +149,7 @@ absl::StatusOr<FaultRule> ParseRule(const Json& j) {
 nlohmann::ordered_json FaultRule::ToJson() const {
   nlohmann::ordered_json j;
   j["id"] = id;
-  j["action"] = ActionName(action);
+  j["action"] = FaultActionName(action);
   j["target"] = target == FaultTarget::kFe ? "fe" : "be";
   j["phase"] = PhaseName(phase);
   j["remaining"] = remaining;

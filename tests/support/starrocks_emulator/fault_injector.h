@@ -19,6 +19,8 @@
 namespace dbmazz::starrocks_emulator {
 
 enum class FaultAction { kFail, kPublishTimeout, kHttpError, kDelay, kDrop };
+// The action's name in the faults JSON and the load log ("fail", "drop", ...).
+const char* FaultActionName(FaultAction action);
 enum class FaultTarget { kFe, kBe };
 // When a BE fault fires: before the transaction begins (the body is not read),
 // after the body is read and parsed but before commit, or after commit (the

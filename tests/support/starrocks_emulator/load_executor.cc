@@ -43,22 +43,6 @@ void SleepMs(int64_t ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-const char* FaultName(FaultAction a) {
-  switch (a) {
-    case FaultAction::kFail:
-      return "fail";
-    case FaultAction::kPublishTimeout:
-      return "publish_timeout";
-    case FaultAction::kHttpError:
-      return "http_error";
-    case FaultAction::kDelay:
-      return "delay";
-    case FaultAction::kDrop:
-      return "drop";
-  }
-  return "?";
-}
-
 LoadOutcome HttpError(const FaultRule& rule) {
   LoadOutcome o;
   o.kind = LoadOutcome::Kind::kHttpError;
@@ -104,7 +88,7 @@ std::optional<LoadOutcome> LoadExecutor::HeaderFaults(Context& ctx) {
   auto rule = state_->faults.TakeAction(FaultTarget::kBe, FaultPhase::kHeader, ctx.request.db,
                                         ctx.request.table, label);
   if (!rule) return std::nullopt;
-  ctx.record.fault = FaultName(rule->action);
+  ctx.record.fault = FaultActionName(rule->action);
   switch (rule->action) {
     case FaultAction::kHttpError:
       return HttpError(*rule);
@@ -332,7 +316,7 @@ LoadOutcome LoadExecutor::Execute(const LoadRequest& request, const BodyReader& 
 
   if (auto rule = state_->faults.TakeAction(FaultTarget::kBe, FaultPhase::kBeforeApply, request.db,
                                             request.table, r.label)) {
-    ctx.record.fault = FaultName(rule->action);
+    ctx.record.fault = FaultActionName(rule->action);
     Abort(ctx, rule->message.empty() ? "fault injected" : rule->message);
     if (rule->action == FaultAction::kHttpError) return Finish(ctx, HttpError(*rule));
     if (rule->action == FaultAction::kDrop) return Finish(ctx, Drop());
@@ -368,7 +352,7 @@ LoadOutcome LoadExecutor::Execute(const LoadRequest& request, const BodyReader& 
   SleepMs(state_->faults.TakeDelay(FaultTarget::kBe, FaultPhase::kAfterApply, request.db,
                                    request.table, r.label));
   if (after) {
-    ctx.record.fault = FaultName(after->action);
+    ctx.record.fault = FaultActionName(after->action);
     switch (after->action) {
       case FaultAction::kPublishTimeout:
         r.status = LoadStatus::kPublishTimeout;

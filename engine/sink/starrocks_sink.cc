@@ -228,22 +228,21 @@ void StarRocksSink::AdvanceDurable() {
 }
 
 absl::Status StarRocksSink::Flush(absl::Time now, bool force, const std::function<bool()>& tick) {
+  if (loader_ == nullptr)
+    return absl::FailedPreconditionError("the sink has no synchronous loader");
   // A table whose load fails keeps its batches; the others still load, so
   // the durable position advances as far as it can. The first error is returned.
   absl::Status first_error;
   for (auto& [id, table] : tables_) {
     TableBatcher& batcher = *table->batcher;
     batcher.SealIfDue(now, force);
+    if (table->load_in_flight) continue;
     while (const Batch* batch = batcher.Front()) {
       if (absl::Status s = loader_->Load(*batch, tick); !s.ok()) {
         if (first_error.ok()) first_error = s;
         break;
       }
-      ++stats_.batches_loaded;
-      stats_.rows_loaded += batch->rows;
-      stats_.bytes_loaded += batch->body.size();
-      batcher.PopFront();
-      AdvanceDurable();
+      OnBatchLoaded(*table);
     }
     if (first_error.code() == absl::StatusCode::kCancelled) break;
   }
@@ -251,9 +250,61 @@ absl::Status StarRocksSink::Flush(absl::Time now, bool force, const std::functio
   return first_error;
 }
 
+void StarRocksSink::OnBatchLoaded(TableState& table) {
+  const Batch& batch = *table.batcher->Front();
+  ++stats_.batches_loaded;
+  stats_.rows_loaded += batch.rows;
+  stats_.bytes_loaded += batch.body.size();
+  table.batcher->PopFront();
+  AdvanceDurable();
+}
+
+std::vector<StarRocksSink::LoadTicket> StarRocksSink::StartLoads(absl::Time now, bool force) {
+  std::vector<LoadTicket> tickets;
+  for (auto& [id, table] : tables_) {
+    table->batcher->SealIfDue(now, force);
+    if (table->load_in_flight) continue;
+    if (const Batch* batch = table->batcher->Front()) {
+      table->load_in_flight = true;
+      ++loads_in_flight_;
+      tickets.push_back(LoadTicket{id, batch});
+    }
+  }
+  return tickets;
+}
+
+absl::Status StarRocksSink::CompleteLoad(uint32_t table_key, const absl::Status& result) {
+  auto it = tables_.find(table_key);
+  if (it == tables_.end() || !it->second->load_in_flight) {
+    return absl::NotFoundError(absl::StrCat("no load in flight for table key ", table_key));
+  }
+  TableState& table = *it->second;
+  table.load_in_flight = false;
+  --loads_in_flight_;
+  if (!result.ok()) return result;
+  OnBatchLoaded(table);
+  return absl::OkStatus();
+}
+
+void StarRocksSink::AbandonLoads() {
+  for (auto& [id, table] : tables_) table->load_in_flight = false;
+  loads_in_flight_ = 0;
+}
+
+bool StarRocksSink::Idle() const {
+  if (loads_in_flight_ > 0) return false;
+  for (const auto& [id, table] : tables_) {
+    if (!table->batcher->empty()) return false;
+  }
+  return true;
+}
+
 absl::Time StarRocksSink::NextFlushTime() const {
   absl::Time next = absl::InfiniteFuture();
-  for (const auto& [id, table] : tables_) next = std::min(next, table->batcher->NextDue());
+  for (const auto& [id, table] : tables_) {
+    // A table waiting for its load is looked at again when the load ends.
+    if (!table->load_in_flight) next = std::min(next, table->batcher->NextDue());
+  }
   return next;
 }
 

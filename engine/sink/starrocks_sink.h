@@ -14,7 +14,8 @@
 // new row lacks an unchanged TOAST value cannot be applied faithfully and is
 // an error (kFailedPrecondition) naming the table and the remedy.
 //
-// Ownership: owns its relation cache and batches; borrows the loader.
+// Ownership: owns its relation cache and batches; borrows the loader (none
+// is needed for the asynchronous StartLoads()/CompleteLoad() flow).
 // Thread-safety: one thread at a time.
 // Errors: kDataLoss for rows of unknown relations, encoder errors,
 // kFailedPrecondition for TRUNCATE (unless ignored), loader errors unchanged.
@@ -67,14 +68,37 @@ class StarRocksSink {
   // Takes every decoded message in stream order.
   [[nodiscard]] absl::Status OnMessage(const pgoutput::DecodedMessage& message);
 
-  // Seals batches that are full or older than max_latency (all of them with
-  // `force`) and loads every sealed batch, table by table, oldest first. A
-  // table whose load fails keeps its batches and the other tables go on; the
-  // first error is returned (cancellation stops at once).
+  // Synchronous loading (needs a loader): seals batches that are full or
+  // older than max_latency (all of them with `force`) and loads every sealed
+  // batch, table by table, oldest first. A table whose load fails keeps its
+  // batches and the other tables go on; the first error is returned
+  // (cancellation stops at once).
   [[nodiscard]] absl::Status Flush(absl::Time now, bool force, const std::function<bool()>& tick);
 
+  // Asynchronous loading (the engine's way). StartLoads() seals what is due
+  // (everything with `force`) and returns the batches to send now: the oldest
+  // sealed batch of every table that has no load in flight, each marked in
+  // flight. The batch stays valid and unchanged until its table's load is
+  // reported to CompleteLoad() or AbandonLoads() is called.
+  struct LoadTicket {
+    uint32_t table_key = 0;
+    const Batch* batch = nullptr;
+  };
+  [[nodiscard]] std::vector<LoadTicket> StartLoads(absl::Time now, bool force);
+  // The load of `table_key`'s oldest batch ended: OK removes the batch and
+  // advances durable_lsn(); an error keeps it for a later StartLoads() and is
+  // returned unchanged. kNotFound for a table with no load in flight.
+  [[nodiscard]] absl::Status CompleteLoad(uint32_t table_key, const absl::Status& result);
+  // Forgets every load in flight (they were cancelled): their batches will
+  // be sent again by the next StartLoads().
+  void AbandonLoads();
+  int loads_in_flight() const { return loads_in_flight_; }
+  // Nothing buffered, nothing in flight.
+  bool Idle() const;
+
   Lsn durable_lsn() const { return durable_lsn_; }
-  // When the next batch becomes due (InfiniteFuture if nothing is buffered).
+  // When the next batch becomes due (InfiniteFuture if nothing is buffered;
+  // tables with a load in flight are not counted).
   absl::Time NextFlushTime() const;
   bool ShouldPause() const;
   uint64_t buffered_bytes() const;
@@ -89,6 +113,7 @@ class StarRocksSink {
     std::unique_ptr<TableBatcher> batcher;
     ColumnMask last_partial_mask;
     std::string last_partial_header;
+    bool load_in_flight = false;
   };
 
   absl::StatusOr<TableState*> StateFor(const pgoutput::Relation& rel);
@@ -100,6 +125,7 @@ class StarRocksSink {
   absl::Status OnUpdate(const pgoutput::UpdateMessage& update);
   RowPosition NextPosition() { return RowPosition{current_commit_lsn_, row_index_++}; }
   void AdvanceDurable();
+  void OnBatchLoaded(TableState& table);
 
   SinkOptions options_;
   BatchLoader* loader_;
@@ -118,6 +144,7 @@ class StarRocksSink {
   };
   std::deque<Committed> committed_;  // committed, not yet durable
   Lsn durable_lsn_;
+  int loads_in_flight_ = 0;
   SinkStats stats_;
 };
 

@@ -19,6 +19,12 @@
 
 namespace dbmazz::sink {
 
+// The Stream Load label of `batch`: pipeline, table and exact row range.
+std::string BatchLabel(std::string_view pipeline_id, const Batch& batch);
+
+// The Stream Load request for `batch` (its body is borrowed from `batch`).
+LoadRequest BatchRequest(std::string_view pipeline_id, const Batch& batch);
+
 class StreamLoadBatchLoader : public BatchLoader {
  public:
   StreamLoadBatchLoader(std::string pipeline_id, std::unique_ptr<StreamLoadClient> client)

@@ -9,7 +9,11 @@
 // idempotent (StarRocks refuses a label it already committed), so transport
 // errors, timeouts and retryable failures are retried with the SAME label and
 // a possible double send is resolved through "Label Already Exists" and
-// get_load_state. Classification rules: stream_load_response.h.
+// get_load_state. Classification rules: stream_load_response.h; the retry
+// policy is LoadOperation's (load_operation.h), the HTTP exchange
+// HttpTransfer's (http_transfer.h) — LoadDispatcher (load_dispatcher.h) runs
+// the same policy asynchronously. StreamLoadOptions, LoadRequest and
+// StreamLoadStats are in stream_load_request.h.
 //
 // Requests always carry `Expect: 100-continue` (the FE refuses loads without
 // it; set explicitly rather than left to libcurl's size heuristics),
@@ -39,57 +43,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/sink/stream_load_request.h"
 #include "engine/sink/stream_load_response.h"
 
 namespace dbmazz::sink {
-
-struct StreamLoadOptions {
-  std::string fe_url;  // "http://host:8030" (https also works); no credentials in it.
-  std::string database;
-  std::string user;
-  std::string password;  // May contain ':'.
-  std::chrono::milliseconds connect_timeout{5000};
-  // Bound on one HTTP exchange, redirect included (libcurl CURLOPT_TIMEOUT_MS).
-  std::chrono::milliseconds request_timeout{60000};
-  // How long to wait for "100 Continue" before sending the body anyway.
-  std::chrono::milliseconds expect_100_timeout{3000};
-  // Retries after the first attempt for retryable failures (total attempts =
-  // max_retries + 1). Resends after an ABORTED label count as retries.
-  int max_retries = 8;
-  // Backoff before retry n (n from 0): uniform in [0, min(max_backoff,
-  // initial_backoff * 2^n)] ("full jitter").
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{10000};
-  // How long Load() polls get_load_state while the label's transaction is
-  // still running (PREPARE/PREPARED) before returning Unavailable.
-  std::chrono::milliseconds label_wait_timeout{60000};
-  // Responses larger than this are rejected (DataLoss) without being buffered.
-  size_t max_response_bytes = 1 << 20;
-};
-
-struct LoadRequest {
-  std::string table;            // Target table (URL-escaped by the client).
-  std::string label;            // Required by Load(); see label.h.
-  std::string_view body;        // JSON array of objects; not owned, must outlive the call.
-  std::string columns;          // `columns` header; empty: none.
-  bool partial_update = false;  // `partial_update: true`, `partial_update_mode: row`;
-                                // requires `columns`.
-  // More headers (e.g. "merge_condition"). Names and values must not contain
-  // CR or LF.
-  std::vector<std::pair<std::string, std::string>> extra_headers;
-};
-
-// Counters for metrics; monotonic except last_latency.
-struct StreamLoadStats {
-  int64_t attempts = 0;                       // Stream Load HTTP requests (SendOnce calls).
-  int64_t retries = 0;                        // Attempts after the first, in Load().
-  int64_t label_polls = 0;                    // get_load_state requests.
-  int64_t bytes_sent = 0;                     // Body bytes handed to libcurl (resends included).
-  int64_t connections_opened = 0;             // New TCP connections (the rest reused one).
-  int64_t loads_succeeded = 0;                // Load() calls that returned OK.
-  int64_t loads_failed = 0;                   // Load() calls that returned an error.
-  std::chrono::microseconds last_latency{0};  // Of the last HTTP request.
-};
 
 class StreamLoadClient {
  public:
@@ -152,33 +109,15 @@ class StreamLoadClient {
   [[nodiscard]] StreamLoadStats stats() const { return stats_; }
 
  private:
-  struct HttpReply;
-  enum class LabelResolution { kLoaded, kResendNow, kResendAfterBackoff };
-
   StreamLoadClient(StreamLoadOptions options, void* curl, void* multi);
 
   // Runs the prepared transfer on the multi handle, polling `cancelled` at
   // least every 100 ms; returns libcurl's result (CURLcode).
   [[nodiscard]] int Drive(const std::function<bool()>& cancelled, bool* was_cancelled);
 
-  // Performs one request with the shared handle. `body` is sent with PUT when
-  // `put` is true.
-  [[nodiscard]] absl::StatusOr<HttpReply> Perform(const std::string& url, bool put,
-                                                  std::string_view body,
-                                                  const std::vector<std::string>& headers,
+  // Performs one request with the shared handle (see HttpTransfer).
+  [[nodiscard]] absl::StatusOr<HttpReply> Perform(const HttpRequest& request,
                                                   const std::function<bool()>& cancelled);
-  [[nodiscard]] absl::Status ValidateRequest(const LoadRequest& request) const;
-  [[nodiscard]] std::string Escape(std::string_view text);
-  // Waits for a running label to settle (see Load()).
-  [[nodiscard]] absl::StatusOr<LabelResolution> ResolveLabel(const LoadRequest& request,
-                                                             const std::function<bool()>& cancelled,
-                                                             std::string* why);
-  // Full-jitter delay before retry `retry` (from 0).
-  [[nodiscard]] std::chrono::milliseconds Backoff(int retry);
-  // Sleeps `duration`, polling `cancelled`; false if cancelled.
-  [[nodiscard]] static bool SleepFor(std::chrono::milliseconds duration,
-                                     const std::function<bool()>& cancelled);
-  [[nodiscard]] absl::Status Fail(const LoadRequest& request, const absl::Status& error);
 
   StreamLoadOptions options_;
   void* curl_;   // CURL*, owned; reused for every request.

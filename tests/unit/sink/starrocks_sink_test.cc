@@ -298,5 +298,65 @@ TEST_F(StarRocksSinkTest, BufferedBytesDriveBackpressure) {
   EXPECT_EQ(sink_->buffered_bytes(), 0u);
 }
 
+TEST_F(StarRocksSinkTest, AsyncLoadsOneBatchPerTableAtATimeInOrder) {
+  SinkOptions options;
+  options.limits.max_rows = 1;  // one row per batch
+  SetUpSink(options);
+  Feed(s_.Relation(1, "a", {"id", "v"}, {true, false}));
+  Feed(s_.Relation(2, "b", {"id", "v"}, {true, false}));
+  Feed(s_.Begin(1000));
+  Feed(s_.Insert(1, {"1", "x"}));
+  Feed(s_.Insert(1, {"2", "y"}));
+  Feed(s_.Insert(2, {"3", "z"}));
+  Feed(s_.Commit(1000, 1010));
+
+  auto tickets = sink_->StartLoads(absl::Now(), /*force=*/true);
+  ASSERT_EQ(tickets.size(), 2u);  // one per table, not both batches of "a"
+  EXPECT_EQ(sink_->loads_in_flight(), 2);
+  EXPECT_TRUE(sink_->StartLoads(absl::Now(), true).empty());  // nothing new while in flight
+  EXPECT_EQ(sink_->NextFlushTime(), absl::InfiniteFuture());
+  const StarRocksSink::LoadTicket* a =
+      tickets[0].batch->target_table == "a" ? &tickets[0] : &tickets[1];
+  const StarRocksSink::LoadTicket* b = a == &tickets[0] ? &tickets[1] : &tickets[0];
+  EXPECT_EQ(Body(*a->batch)[0]["id"], 1);
+
+  // "b" loads; "a"'s first batch fails: nothing is durable, the batch stays.
+  ASSERT_TRUE(sink_->CompleteLoad(b->table_key, absl::OkStatus()).ok());
+  absl::Status failed = sink_->CompleteLoad(a->table_key, absl::UnavailableError("injected"));
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(sink_->durable_lsn(), 100u);
+  EXPECT_EQ(sink_->CompleteLoad(a->table_key, absl::OkStatus()).code(),
+            absl::StatusCode::kNotFound);  // not in flight any more
+
+  // The same batch is offered again, then the next one of the table.
+  auto retry = sink_->StartLoads(absl::Now(), false);
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(Body(*retry[0].batch)[0]["id"], 1);
+  ASSERT_TRUE(sink_->CompleteLoad(retry[0].table_key, absl::OkStatus()).ok());
+  EXPECT_EQ(sink_->durable_lsn(), 100u);  // row 2 of the transaction is not loaded yet
+  auto next = sink_->StartLoads(absl::Now(), false);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(Body(*next[0].batch)[0]["id"], 2);
+  ASSERT_TRUE(sink_->CompleteLoad(next[0].table_key, absl::OkStatus()).ok());
+  EXPECT_EQ(sink_->durable_lsn(), 1010u);
+  EXPECT_TRUE(sink_->Idle());
+  EXPECT_EQ(sink_->stats().batches_loaded, 3u);
+}
+
+TEST_F(StarRocksSinkTest, AbandonedLoadsAreOfferedAgain) {
+  SetUpSink();
+  Feed(s_.Relation(1, "a", {"id", "v"}, {true, false}));
+  Feed(s_.Begin(1000));
+  Feed(s_.Insert(1, {"1", "x"}));
+  Feed(s_.Commit(1000, 1010));
+  ASSERT_EQ(sink_->StartLoads(absl::Now(), true).size(), 1u);
+  EXPECT_FALSE(sink_->Idle());
+  sink_->AbandonLoads();
+  EXPECT_EQ(sink_->loads_in_flight(), 0);
+  auto again = sink_->StartLoads(absl::Now(), false);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(Body(*again[0].batch)[0]["id"], 1);
+}
+
 }  // namespace
 }  // namespace dbmazz::sink

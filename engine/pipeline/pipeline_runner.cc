@@ -1,8 +1,18 @@
 #include "engine/pipeline/pipeline_runner.h"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "engine/common/absl_compat.h"
 #include "engine/postgres/source_admin.h"
+#include "engine/sink/stream_load_batch_loader.h"
 
 namespace dbmazz::pipeline {
 
@@ -18,6 +28,24 @@ class PipelineRunner::Handler : public replication::ChangeHandler {
 };
 
 namespace {
+
+// A duration GUC as SHOW prints it ("60s", "1min", "500ms", "0"); zero when
+// disabled or unreadable.
+absl::Duration ParsePgDuration(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  int64_t value = 0;
+  if (digits == 0 || !absl::SimpleAtoi(AsAbsl(text.substr(0, digits)), &value)) {
+    return absl::ZeroDuration();
+  }
+  std::string_view unit = text.substr(digits);
+  if (unit.empty() || unit == "ms") return absl::Milliseconds(value);
+  if (unit == "s") return absl::Seconds(value);
+  if (unit == "min") return absl::Minutes(value);
+  if (unit == "h") return absl::Hours(value);
+  if (unit == "d") return absl::Hours(24 * value);
+  return absl::ZeroDuration();
+}
 
 // Publication and slot, created only when this pipeline never had them.
 absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
@@ -79,11 +107,18 @@ absl::StatusOr<std::unique_ptr<PipelineRunner>> PipelineRunner::Start(RunnerConf
 
   std::unique_ptr<PipelineRunner> runner(new PipelineRunner(std::move(config), store, *checkpoint));
   const RunnerConfig& c = runner->config_;
+  // Validates the sink options (URL, timeouts) before anything connects.
   auto client = sink::StreamLoadClient::Create(c.stream_load);
   if (!client.ok()) return client.status();
-  runner->loader_ =
-      std::make_unique<sink::StreamLoadBatchLoader>(c.pipeline_id, std::move(*client));
-  runner->sink_ = std::make_unique<sink::StarRocksSink>(c.sink, runner->loader_.get(), *checkpoint);
+  runner->load_options_ = (*client)->options();
+  runner->dispatcher_ = c.dispatcher;
+  if (runner->dispatcher_ == nullptr) {
+    auto own = sink::LoadDispatcher::Create();
+    if (!own.ok()) return own.status();
+    runner->own_dispatcher_ = std::move(*own);
+    runner->dispatcher_ = runner->own_dispatcher_.get();
+  }
+  runner->sink_ = std::make_unique<sink::StarRocksSink>(c.sink, nullptr, *checkpoint);
   runner->handler_ = std::make_unique<Handler>(runner->sink_.get());
 
   postgres::ConnectOptions options;
@@ -92,6 +127,15 @@ absl::StatusOr<std::unique_ptr<PipelineRunner>> PipelineRunner::Start(RunnerConf
   auto conn = postgres::PgConnection::Connect(c.dsn, options);
   if (!conn.ok()) return conn.status();
   replication::StreamOptions stream_options;
+  // Status updates must beat wal_sender_timeout even while backpressure
+  // keeps the runner from reading the server's keepalive requests.
+  if (auto timeout = (*conn)->Exec("SHOW wal_sender_timeout"); timeout.ok()) {
+    absl::Duration d = ParsePgDuration(timeout->Get(0, 0));
+    if (d > absl::ZeroDuration()) {
+      stream_options.status_interval =
+          std::clamp(d / 3, absl::Milliseconds(500), stream_options.status_interval);
+    }
+  }
   stream_options.start.slot_name = c.slot_name;
   stream_options.start.publications = {c.publication_name};
   stream_options.resume_after = *checkpoint;
@@ -104,9 +148,54 @@ absl::StatusOr<std::unique_ptr<PipelineRunner>> PipelineRunner::Start(RunnerConf
 PipelineRunner::PipelineRunner(RunnerConfig config, state::StateStore* store, Lsn checkpoint)
     : config_(std::move(config)), store_(store), checkpoint_(checkpoint) {}
 
-PipelineRunner::~PipelineRunner() = default;
+PipelineRunner::~PipelineRunner() { CancelLoads(); }
 
-absl::Status PipelineRunner::Checkpoint() {
+void PipelineRunner::CancelLoads() {
+  // After Cancel() returns the dispatcher no longer reads the batch.
+  for (const InFlight& load : in_flight_) dispatcher_->Cancel(load.load_id);
+  in_flight_.clear();
+  if (sink_ != nullptr) sink_->AbandonLoads();
+  absl::MutexLock lock(&completions_mu_);
+  completions_.clear();
+}
+
+absl::Status PipelineRunner::ApplyCompletions() {
+  std::vector<Completion> done;
+  {
+    absl::MutexLock lock(&completions_mu_);
+    done.swap(completions_);
+  }
+  absl::Status first_error;
+  for (Completion& c : done) {
+    std::erase_if(in_flight_, [&](const InFlight& f) { return f.table_key == c.table_key; });
+    load_attempts_ += static_cast<uint64_t>(c.result.attempts);
+    if (!c.result.status.ok()) ++load_failures_;
+    ++loads_completed_;
+    load_time_ += c.result.latency;
+    absl::Status s = sink_->CompleteLoad(c.table_key, c.result.status);
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
+  return first_error;
+}
+
+void PipelineRunner::StartLoads(absl::Time now) {
+  for (const auto& ticket : sink_->StartLoads(now, /*force=*/draining_ || sink_->ShouldPause())) {
+    uint32_t key = ticket.table_key;
+    uint64_t id =
+        dispatcher_->Submit(&load_options_, sink::BatchRequest(config_.pipeline_id, *ticket.batch),
+                            [this, key](sink::LoadResult result) {
+                              {
+                                absl::MutexLock lock(&completions_mu_);
+                                completions_.push_back(Completion{key, std::move(result)});
+                              }
+                              if (config_.wake) config_.wake();
+                            });
+    in_flight_.push_back(InFlight{key, id});
+    ++loads_started_;
+  }
+}
+
+absl::Status PipelineRunner::Checkpoint(absl::Time now) {
   Lsn durable = sink_->durable_lsn();
   if (durable > checkpoint_) {
     // Durable in SQLite before PostgreSQL may discard the WAL.
@@ -114,33 +203,94 @@ absl::Status PipelineRunner::Checkpoint() {
     checkpoint_ = durable;
   }
   stream_->ConfirmDurable(checkpoint_);
-  return stream_->SendStatusIfDue(absl::Now());
+  return stream_->SendStatusIfDue(now);
+}
+
+absl::StatusOr<RunnerWants> PipelineRunner::Advance(absl::Time now) {
+  if (closed_) return absl::FailedPreconditionError("the replication session is closed");
+  if (absl::Status s = ApplyCompletions(); !s.ok()) return s;
+  RunnerWants wants;
+  if (!draining_ && !sink_->ShouldPause()) {
+    auto pumped = stream_->Pump(*handler_, config_.max_messages_per_step);
+    if (!pumped.ok()) return pumped.status();
+    wants.again = !pumped->would_block;
+    wants.read = pumped->would_block;
+    now = absl::Now();
+  }
+  StartLoads(now);
+  if (absl::Status s = Checkpoint(now); !s.ok()) return s;
+  wants.write = stream_->wants_write();
+  wants.wake_at = stream_->next_status_time();
+  if (!draining_) wants.wake_at = std::min(wants.wake_at, sink_->NextFlushTime());
+  // Backpressured: the socket is left alone until loads free memory (a
+  // completion wakes the runner); status updates still go out on time.
+  return wants;
+}
+
+void PipelineRunner::BeginDrain() { draining_ = true; }
+
+bool PipelineRunner::Drained() const {
+  return draining_ && sink_->Idle() && checkpoint_ >= sink_->durable_lsn();
+}
+
+absl::Status PipelineRunner::Close() {
+  if (closed_) return absl::OkStatus();
+  closed_ = true;
+  CancelLoads();
+  return stream_->Close();
 }
 
 absl::Status PipelineRunner::Step(absl::Duration max_wait) {
+  auto wants = Advance(absl::Now());
+  if (!wants.ok()) return wants.status();
+  if (wants->again) return absl::OkStatus();
   absl::Time now = absl::Now();
-  // The stream keeps its status updates flowing while a load waits or retries.
-  auto tick = [this] { return stream_->SendStatusIfDue(absl::Now()).ok(); };
-  if (!sink_->ShouldPause()) {
-    absl::Time deadline = std::min(now + max_wait, sink_->NextFlushTime());
-    auto pumped = stream_->PollAndPump(*handler_, 10000, std::max(deadline, now));
-    if (!pumped.ok()) return pumped.status();
-    now = absl::Now();
+  // Load completions do not wake poll(): look again every few milliseconds
+  // while loads are in flight.
+  absl::Time until = std::min(now + max_wait, wants->wake_at);
+  if (!in_flight_.empty()) until = std::min(until, now + absl::Milliseconds(5));
+  if (until <= now) return absl::OkStatus();
+  pollfd fd{stream_->socket(), 0, 0};
+  if (wants->read) fd.events |= POLLIN;
+  if (wants->write) fd.events |= POLLOUT;
+  int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(until - now)) + 1;
+  if (::poll(&fd, 1, timeout_ms) < 0 && errno != EINTR) {
+    return absl::InternalError(absl::StrCat("poll: ", std::strerror(errno)));
   }
-  if (sink_->ShouldPause() || now >= sink_->NextFlushTime()) {
-    if (absl::Status s = sink_->Flush(now, sink_->ShouldPause(), tick); !s.ok()) return s;
-  }
-  return Checkpoint();
+  return absl::OkStatus();
 }
 
-absl::Status PipelineRunner::Stop() {
-  auto tick = [this] { return stream_->SendStatusIfDue(absl::Now()).ok(); };
-  absl::Status flushed = sink_->Flush(absl::Now(), /*force=*/true, tick);
-  absl::Status checkpointed = Checkpoint();
-  absl::Status closed = stream_->Close();
-  if (!flushed.ok()) return flushed;
-  if (!checkpointed.ok()) return checkpointed;
-  return closed;
+absl::Status PipelineRunner::Stop(absl::Duration timeout) {
+  BeginDrain();
+  absl::Time deadline = absl::Now() + timeout;
+  absl::Status status;
+  while (!Drained()) {
+    if (absl::Now() > deadline) {
+      status = absl::DeadlineExceededError("buffered rows were not loaded in time");
+      break;
+    }
+    status = Step(absl::Milliseconds(50));
+    if (!status.ok()) break;
+  }
+  absl::Status closed = Close();
+  return status.ok() ? closed : status;
+}
+
+RunnerStats PipelineRunner::stats() const {
+  RunnerStats s;
+  s.sink = sink_->stats();
+  s.bytes_received = stream_->bytes_received();
+  s.received_lsn = stream_->received_lsn();
+  s.flush_lsn = stream_->flush_lsn();
+  s.loads_started = loads_started_;
+  s.load_attempts = load_attempts_;
+  s.load_failures = load_failures_;
+  s.loads_completed = loads_completed_;
+  s.load_time = load_time_;
+  s.buffered_bytes = sink_->buffered_bytes();
+  s.loads_in_flight = sink_->loads_in_flight();
+  s.backpressured = sink_->ShouldPause();
+  return s;
 }
 
 }  // namespace dbmazz::pipeline

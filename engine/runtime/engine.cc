@@ -1,0 +1,261 @@
+#include "engine/runtime/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/absl_compat.h"
+
+namespace dbmazz::runtime {
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
+  if (options.state_path.empty()) return absl::InvalidArgumentError("state_path is empty");
+  auto store = state::StateStore::Open(options.state_path);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<Engine> engine(new Engine(std::move(options), std::move(*store)));
+  if (absl::Status s = engine->Start(); !s.ok()) return s;
+  return engine;
+}
+
+Engine::Engine(EngineOptions options, std::unique_ptr<state::StateStore> store)
+    : options_(std::move(options)), store_(std::move(store)) {}
+
+absl::Status Engine::Start() {
+  auto dispatcher = sink::LoadDispatcher::Create();
+  if (!dispatcher.ok()) return dispatcher.status();
+  dispatcher_ = std::move(*dispatcher);
+  auto reactor = Reactor::Create([this](uint64_t key) { Fire(key); });
+  if (!reactor.ok()) return reactor.status();
+  reactor_ = std::move(*reactor);
+  pool_ = std::make_unique<WorkerPool>(options_.worker_threads);
+
+  context_.store = store_.get();
+  context_.pool = pool_.get();
+  context_.reactor = reactor_.get();
+  context_.dispatcher = dispatcher_.get();
+  context_.retry_initial = options_.retry_initial;
+  context_.retry_max = options_.retry_max;
+  context_.connect_timeout = options_.connect_timeout;
+  context_.drain_timeout = options_.drain_timeout;
+  context_.max_buffered_bytes = options_.max_buffered_bytes_per_pipeline;
+  context_.slot_sample_interval = options_.slot_sample_interval;
+  context_.on_deleted = [this](const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return;
+    by_key_.erase(it->second->key());
+    by_id_.erase(it);
+  };
+
+  auto records = store_->ListPipelines();
+  if (!records.ok()) return records.status();
+  std::vector<std::shared_ptr<PipelineActor>> actors;
+  for (state::PipelineRecord& record : *records) {
+    auto spec = pipeline::SpecFromJson(record.spec);
+    if (!spec.ok()) {
+      return absl::DataLossError(absl::StrCat("the stored spec of pipeline \"", record.pipeline_id,
+                                              "\" cannot be read: ", spec.status().message()));
+    }
+    actors.push_back(AddActor(std::move(record), std::move(*spec)));
+  }
+  spdlog::info("engine: {} pipeline(s), {} worker thread(s), state in {}", actors.size(),
+               pool_->size(), store_->path());
+  for (auto& actor : actors) actor->Schedule();
+  return absl::OkStatus();
+}
+
+Engine::~Engine() {
+  std::vector<std::shared_ptr<PipelineActor>> actors;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, actor] : by_id_) actors.push_back(actor);
+  }
+  for (auto& actor : actors) actor->RequestShutdown();
+  absl::Time deadline = absl::Now() + options_.drain_timeout + absl::Seconds(15);
+  for (auto& actor : actors) {
+    while (!actor->ShutdownComplete() && absl::Now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  context_.stopping.store(true);
+  pool_.reset();  // joins the workers; later turns are dropped
+  actors.clear();
+  {
+    absl::MutexLock lock(&mu_);
+    by_key_.clear();
+    by_id_.clear();  // runners go away here (loads cancelled, sockets disarmed)
+  }
+  reactor_.reset();
+  dispatcher_.reset();
+  store_.reset();
+}
+
+std::shared_ptr<PipelineActor> Engine::AddActor(state::PipelineRecord record,
+                                                pipeline::PipelineSpec spec) {
+  absl::MutexLock lock(&mu_);
+  uint64_t key = next_key_++;
+  std::string id = record.pipeline_id;
+  auto actor = std::make_shared<PipelineActor>(key, std::move(record), std::move(spec), &context_);
+  by_id_[id] = actor;
+  by_key_[key] = actor;
+  return actor;
+}
+
+void Engine::Fire(uint64_t key) {
+  std::shared_ptr<PipelineActor> actor;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = by_key_.find(key);
+    if (it == by_key_.end()) return;
+    actor = it->second;
+  }
+  actor->Schedule();
+}
+
+std::shared_ptr<PipelineActor> Engine::Find(std::string_view pipeline_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_id_.find(AsAbsl(pipeline_id));
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<std::vector<pipeline::CheckResult>> Engine::CheckLive(
+    std::string_view pipeline_id, const pipeline::PipelineSpec& spec) {
+  pipeline::ValidationContext context;
+  context.check_sink = options_.check_sink_on_create;
+  context.connect_timeout = options_.connect_timeout;
+  std::vector<pipeline::CheckResult> conflicts;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, actor] : by_id_) {
+      if (id == AsAbsl(pipeline_id)) continue;
+      PipelineStatus other = actor->Status();
+      context.other_slots.insert(other.spec.source.slot_name);
+      context.other_publications.insert(other.spec.source.publication_name);
+    }
+  }
+  return pipeline::ValidateLive(spec, context);
+}
+
+absl::StatusOr<std::vector<pipeline::CheckResult>> Engine::Validate(std::string_view pipeline_id,
+                                                                    pipeline::PipelineSpec spec) {
+  if (absl::Status s = pipeline::ApplyDefaults(pipeline_id, &spec); !s.ok()) return s;
+  if (absl::Status s = pipeline::ValidateSpecStatic(pipeline_id, spec); !s.ok()) return s;
+  return CheckLive(pipeline_id, spec);
+}
+
+absl::StatusOr<PipelineStatus> Engine::Create(std::string_view pipeline_id,
+                                              pipeline::PipelineSpec spec) {
+  if (absl::Status s = pipeline::ApplyDefaults(pipeline_id, &spec); !s.ok()) return s;
+  if (absl::Status s = pipeline::ValidateSpecStatic(pipeline_id, spec); !s.ok()) return s;
+  absl::MutexLock admin(&admin_mu_);
+  if (Find(pipeline_id) != nullptr) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("pipeline \"", AsAbsl(pipeline_id), "\" already exists"));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, actor] : by_id_) {
+      PipelineStatus other = actor->Status();
+      if (other.spec.source.slot_name == spec.source.slot_name) {
+        return absl::AlreadyExistsError(absl::StrCat("source.slot_name: slot \"",
+                                                     spec.source.slot_name,
+                                                     "\" is used by pipeline \"", id, "\""));
+      }
+      if (other.spec.source.publication_name == spec.source.publication_name) {
+        return absl::AlreadyExistsError(absl::StrCat("source.publication_name: publication \"",
+                                                     spec.source.publication_name,
+                                                     "\" is used by pipeline \"", id, "\""));
+      }
+    }
+  }
+  auto checks = CheckLive(pipeline_id, spec);
+  if (!checks.ok()) return checks.status();
+  if (absl::Status s = pipeline::FirstFailure(*checks); !s.ok()) return s;
+
+  state::PipelineRecord record;
+  record.pipeline_id = std::string(pipeline_id);
+  record.spec = pipeline::SpecToJson(spec, /*redact=*/false);
+  record.desired_state = state::DesiredState::kRunning;
+  record.slot_name = spec.source.slot_name;
+  record.publication_name = spec.source.publication_name;
+  if (absl::Status s = store_->CreatePipeline(record); !s.ok()) return s;
+  auto stored = store_->GetPipeline(pipeline_id);  // with its create time
+  if (!stored.ok()) return stored.status();
+  if (absl::Status s = store_->AppendEvent(pipeline_id, "created", "pipeline created"); !s.ok()) {
+    spdlog::warn("pipeline {}: could not record event: {}", pipeline_id, s.ToString());
+  }
+  auto actor = AddActor(std::move(*stored), std::move(spec));
+  actor->Schedule();
+  return actor->Status();
+}
+
+absl::StatusOr<PipelineStatus> Engine::Get(std::string_view pipeline_id) const {
+  auto actor = Find(pipeline_id);
+  if (actor == nullptr) {
+    return absl::NotFoundError(absl::StrCat("pipeline \"", AsAbsl(pipeline_id), "\" not found"));
+  }
+  return actor->Status();
+}
+
+std::vector<PipelineStatus> Engine::List() const {
+  std::vector<std::shared_ptr<PipelineActor>> actors;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, actor] : by_id_) actors.push_back(actor);
+  }
+  std::vector<PipelineStatus> out;
+  out.reserve(actors.size());
+  for (const auto& actor : actors) out.push_back(actor->Status());
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.pipeline_id < b.pipeline_id; });
+  return out;
+}
+
+absl::StatusOr<PipelineStatus> Engine::Pause(std::string_view pipeline_id) {
+  auto actor = Find(pipeline_id);
+  if (actor == nullptr) return Get(pipeline_id).status();
+  if (actor->Status().state == PipelineState::kDeleting) {
+    return absl::FailedPreconditionError("the pipeline is being deleted");
+  }
+  if (absl::Status s = store_->SetDesiredState(pipeline_id, state::DesiredState::kPaused);
+      !s.ok()) {
+    return s;
+  }
+  actor->SetDesiredState(state::DesiredState::kPaused);
+  return actor->Status();
+}
+
+absl::StatusOr<PipelineStatus> Engine::Resume(std::string_view pipeline_id) {
+  auto actor = Find(pipeline_id);
+  if (actor == nullptr) return Get(pipeline_id).status();
+  if (actor->Status().state == PipelineState::kDeleting) {
+    return absl::FailedPreconditionError("the pipeline is being deleted");
+  }
+  if (absl::Status s = store_->SetDesiredState(pipeline_id, state::DesiredState::kRunning);
+      !s.ok()) {
+    return s;
+  }
+  actor->SetDesiredState(state::DesiredState::kRunning);
+  return actor->Status();
+}
+
+absl::StatusOr<PipelineStatus> Engine::Delete(std::string_view pipeline_id, bool keep_slot) {
+  auto actor = Find(pipeline_id);
+  if (actor == nullptr) return Get(pipeline_id).status();
+  if (absl::Status s = store_->AppendEvent(
+          pipeline_id, "deleting", keep_slot ? "delete requested (keep slot)" : "delete requested");
+      !s.ok()) {
+    return s;
+  }
+  actor->RequestDelete(keep_slot);
+  return actor->Status();
+}
+
+absl::StatusOr<std::vector<state::EventRecord>> Engine::Events(std::string_view pipeline_id,
+                                                               int limit, int64_t before_id) {
+  if (Find(pipeline_id) == nullptr) return Get(pipeline_id).status();
+  return store_->ListEvents(pipeline_id, limit, before_id);
+}
+
+}  // namespace dbmazz::runtime

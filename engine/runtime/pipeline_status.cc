@@ -1,0 +1,27 @@
+#include "engine/runtime/pipeline_status.h"
+
+namespace dbmazz::runtime {
+
+std::string_view PipelineStateName(PipelineState state) {
+  switch (state) {
+    case PipelineState::kUnspecified:
+      return "STATE_UNSPECIFIED";
+    case PipelineState::kCreating:
+      return "CREATING";
+    case PipelineState::kSnapshotting:
+      return "SNAPSHOTTING";
+    case PipelineState::kStreaming:
+      return "STREAMING";
+    case PipelineState::kPaused:
+      return "PAUSED";
+    case PipelineState::kRetrying:
+      return "RETRYING";
+    case PipelineState::kFailed:
+      return "FAILED";
+    case PipelineState::kDeleting:
+      return "DELETING";
+  }
+  return "STATE_UNSPECIFIED";
+}
+
+}  // namespace dbmazz::runtime

@@ -1,0 +1,86 @@
+// What the engine reports about a pipeline: its observed state, why it is
+// there, and its counters. Plain data, copyable; no secrets (the spec's
+// passwords are redacted before a status is made).
+#ifndef DBMAZZ_ENGINE_RUNTIME_PIPELINE_STATUS_H_
+#define DBMAZZ_ENGINE_RUNTIME_PIPELINE_STATUS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "engine/common/lsn.h"
+#include "engine/pipeline/pipeline_spec.h"
+#include "engine/state/records.h"
+
+namespace dbmazz::runtime {
+
+// The observed state, computed from the desired state and what the pipeline
+// is doing.
+enum class PipelineState {
+  kUnspecified,
+  kCreating,      // preparing the source (publication, slot) and connecting
+  kSnapshotting,  // copying existing rows (the snapshot feature)
+  kStreaming,     // reading changes and loading them
+  kPaused,        // desired paused, replication connection closed
+  kRetrying,      // a transient error: waiting `next_attempt_time`
+  kFailed,        // a permanent error: `message` says why; resume retries
+  kDeleting,      // stopping and dropping the slot and publication
+};
+
+// "CREATING", "STREAMING", ... (the gRPC enum value names without prefix).
+std::string_view PipelineStateName(PipelineState state);
+
+// The state of the pipeline's replication slot, sampled from
+// pg_replication_slots on a separate connection.
+struct SlotHealth {
+  absl::Time sample_time = absl::InfinitePast();
+  bool exists = false;
+  bool active = false;
+  std::string wal_status;
+  Lsn restart_lsn = kInvalidLsn;
+  Lsn confirmed_flush_lsn = kInvalidLsn;
+  Lsn server_wal_lsn = kInvalidLsn;  // pg_current_wal_lsn() at the sample
+  uint64_t retained_wal_bytes = 0;   // server_wal_lsn - restart_lsn
+};
+
+struct PipelineStatus {
+  std::string pipeline_id;
+  pipeline::PipelineSpec spec;  // passwords redacted
+  state::DesiredState desired_state = state::DesiredState::kRunning;
+  PipelineState state = PipelineState::kUnspecified;
+  std::string message;  // human-readable: why it is in this state
+  absl::Time create_time = absl::InfinitePast();
+  absl::Time update_time = absl::InfinitePast();
+  absl::Time state_time = absl::InfinitePast();  // when `state` was entered
+
+  // Retrying/failed.
+  std::string last_error;
+  absl::Time last_error_time = absl::InfinitePast();
+  int attempt = 0;  // consecutive failed attempts
+  absl::Time next_attempt_time = absl::InfiniteFuture();
+
+  // Progress.
+  Lsn checkpoint_lsn = kInvalidLsn;  // durable in StarRocks and in SQLite
+  Lsn confirmed_lsn = kInvalidLsn;   // flush LSN reported to PostgreSQL
+  Lsn received_lsn = kInvalidLsn;
+  uint64_t transactions = 0;
+  uint64_t rows_inserted = 0;
+  uint64_t rows_updated = 0;
+  uint64_t rows_deleted = 0;
+  uint64_t rows_loaded = 0;
+  uint64_t batches_loaded = 0;
+  uint64_t bytes_received = 0;
+  uint64_t load_attempts = 0;
+  uint64_t load_failures = 0;
+  uint64_t loads_completed = 0;
+  absl::Duration load_time;  // summed over completed loads
+  uint64_t buffered_bytes = 0;
+  bool backpressured = false;
+  std::optional<SlotHealth> slot;
+};
+
+}  // namespace dbmazz::runtime
+
+#endif  // DBMAZZ_ENGINE_RUNTIME_PIPELINE_STATUS_H_

@@ -1,0 +1,386 @@
+// The engine against real PostgreSQL, the emulator and a real SQLite file:
+// create/stream/converge, pause and resume under load (and across a restart
+// of the engine), delete with and without dropping the slot, validation
+// errors, sink faults (retried and permanent), a PostgreSQL restart, two
+// pipelines on the same tables, and 50 pipelines at once.
+#include "engine/runtime/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/absl_compat.h"
+#include "engine/postgres/source_admin.h"
+#include "tests/integration/shop_workload.h"
+#include "tests/support/pg_environment.h"
+
+namespace dbmazz::runtime {
+namespace {
+
+using ::dbmazz::testing::PgEnvironment;
+using ::dbmazz::testing::ShopWorkload;
+using ::testing::HasSubstr;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    n_ = counter.fetch_add(1);
+    db_ = absl::StrCat("engine_", n_);
+    absl::Status s = workload_.SetUp(&PgEnvironment::cluster(), db_);
+    ASSERT_TRUE(s.ok()) << s;
+    char dir[] = "/tmp/dbmazz-engine-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    state_path_ = absl::StrCat(dir, "/state.db");
+    OpenEngine();
+  }
+
+  void TearDown() override { engine_.reset(); }
+
+  void OpenEngine(uint64_t max_buffered_bytes = 64 << 20) {
+    engine_.reset();
+    EngineOptions options;
+    options.max_buffered_bytes_per_pipeline = max_buffered_bytes;
+    options.state_path = state_path_;
+    options.worker_threads = 2;
+    options.retry_initial = absl::Milliseconds(200);
+    options.retry_max = absl::Seconds(2);
+    options.connect_timeout = absl::Seconds(5);
+    auto engine = Engine::Open(options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = std::move(*engine);
+  }
+
+  pipeline::PipelineSpec Spec() { return Spec(workload_); }
+  pipeline::PipelineSpec Spec(ShopWorkload& workload) {
+    pipeline::PipelineSpec spec;
+    spec.source.dsn = PgEnvironment::cluster().Dsn(workload.db());
+    spec.tables.push_back({postgres::TableName{"public", "orders"}, "", {}});
+    spec.tables.push_back({postgres::TableName{"public", "items"}, "", {}});
+    spec.sink.fe_url = workload.emulator().fe_url();
+    spec.sink.database = ShopWorkload::kDatabase;
+    spec.sink.user = ShopWorkload::kUser;
+    spec.sink.password = ShopWorkload::kPassword;
+    spec.sink.max_retries = 2;
+    spec.batching.max_rows = 200;
+    spec.batching.max_latency = absl::Milliseconds(100);
+    return spec;
+  }
+
+  // Waits until `done` (checked every 20 ms), at most `timeout`.
+  bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(60)) {
+    absl::Time deadline = absl::Now() + timeout;
+    while (!done()) {
+      if (absl::Now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
+  PipelineState StateOf(const std::string& id) {
+    auto status = engine_->Get(id);
+    return status.ok() ? status->state : PipelineState::kUnspecified;
+  }
+
+  bool WaitForState(const std::string& id, PipelineState state,
+                    absl::Duration timeout = absl::Seconds(60)) {
+    return WaitFor([&] { return StateOf(id) == state; }, timeout);
+  }
+
+  std::string Describe(const std::string& id) {
+    auto s = engine_->Get(id);
+    if (!s.ok()) return s.status().ToString();
+    return absl::StrCat(AsAbsl(PipelineStateName(s->state)), ": ", s->message,
+                        " (last error: ", s->last_error, ")");
+  }
+
+  absl::StatusOr<std::optional<postgres::SlotInfo>> Slot(const std::string& name) {
+    auto conn = postgres::PgConnection::Connect(PgEnvironment::cluster().Dsn(db_), {});
+    if (!conn.ok()) return conn.status();
+    return postgres::SourceAdmin(conn->get()).GetSlot(name);
+  }
+
+  bool PublicationExists(const std::string& name) {
+    auto rows = PgEnvironment::cluster().Query(
+        absl::StrCat("SELECT 1 FROM pg_publication WHERE pubname = '", name, "'"), db_);
+    return rows.ok() && !rows->empty();
+  }
+
+  // Slots are cluster-wide: pipeline ids carry the test's number.
+  std::string Id(std::string_view name) { return absl::StrCat(AsAbsl(name), "-", n_); }
+
+  int n_ = 0;
+  std::string db_;
+  std::string state_path_;
+  ShopWorkload workload_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, CreateStreamsAndConverges) {
+  workload_.Run(0);  // before the slot exists: not replicated (no snapshot yet)
+  workload_.Sql("DELETE FROM items; DELETE FROM orders;");
+  auto created = engine_->Create(Id("shop"), Spec());
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->spec.sink.password, pipeline::kRedacted);
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  for (int round = 1; round <= 3; ++round) workload_.Run(round);
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(Id("shop"));
+  auto status = engine_->Get(Id("shop"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_GT(status->transactions, 0u);
+  EXPECT_GT(status->rows_inserted, 0u);
+  EXPECT_GT(status->rows_updated, 0u);
+  EXPECT_GT(status->rows_deleted, 0u);
+  EXPECT_GT(status->checkpoint_lsn, 0u);
+  auto events = engine_->Events(Id("shop"), 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_GE(events->size(), 2u);
+  EXPECT_EQ(events->back().kind, "created");
+}
+
+TEST_F(EngineTest, ValidationNamesTheProblem) {
+  auto bad_id = engine_->Create("Bad_Id", Spec());
+  EXPECT_EQ(bad_id.status().code(), absl::StatusCode::kInvalidArgument);
+  pipeline::PipelineSpec missing = Spec();
+  missing.tables.push_back({postgres::TableName{"public", "nope"}, "", {}});
+  auto no_table = engine_->Create(Id("missing"), missing);
+  EXPECT_EQ(no_table.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(no_table.status().message()), HasSubstr("public.nope"));
+  EXPECT_EQ(engine_->Get(Id("missing")).status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(engine_->Create(Id("first"), Spec()).ok());
+  EXPECT_EQ(engine_->Create(Id("first"), Spec()).status().code(), absl::StatusCode::kAlreadyExists);
+  pipeline::PipelineSpec same_slot = Spec();
+  same_slot.source.slot_name = pipeline::DefaultSlotName(Id("first"));
+  auto taken = engine_->Create(Id("second"), same_slot);
+  EXPECT_EQ(taken.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(taken.status().message()), HasSubstr(Id("first")));
+  EXPECT_EQ(engine_->Pause(Id("unknown")).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(EngineTest, PauseAndResumeUnderLoadSurviveARestart) {
+  ASSERT_TRUE(engine_->Create(Id("shop"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  std::atomic<bool> stop{false};
+  std::atomic<int> rounds{0};
+  std::thread writer([&] {
+    for (int round = 0; !stop.load(); ++round) {
+      workload_.Run(round);
+      rounds.store(round + 1);
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return rounds.load() >= 3; }));
+  auto paused = engine_->Pause(Id("shop"));
+  ASSERT_TRUE(paused.ok());
+  EXPECT_EQ(paused->desired_state, state::DesiredState::kPaused);
+  ASSERT_TRUE(engine_->Pause(Id("shop")).ok());  // idempotent
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kPaused)) << Describe(Id("shop"));
+  // The slot stays, inactive, and holds the changes made while paused.
+  auto slot = Slot(pipeline::DefaultSlotName(Id("shop")));
+  ASSERT_TRUE(slot.ok() && slot->has_value());
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = Slot(pipeline::DefaultSlotName(Id("shop")));
+    return s.ok() && s->has_value() && !(*s)->active;
+  }));
+  int rounds_at_pause = rounds.load();
+  ASSERT_TRUE(WaitFor([&] { return rounds.load() >= rounds_at_pause + 2; }));
+  // The status shows the WAL the paused slot holds back (sampled on pause).
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = engine_->Get(Id("shop"));
+    return s.ok() && s->slot.has_value() && s->slot->exists && !s->slot->active &&
+           s->slot->retained_wal_bytes > 0;
+  })) << Describe(Id("shop"));
+
+  // Paused survives a restart of the engine.
+  OpenEngine();
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kPaused)) << Describe(Id("shop"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(StateOf(Id("shop")), PipelineState::kPaused);
+
+  ASSERT_TRUE(engine_->Resume(Id("shop")).ok());
+  ASSERT_TRUE(engine_->Resume(Id("shop")).ok());  // idempotent
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  ASSERT_TRUE(WaitFor([&] { return rounds.load() >= rounds_at_pause + 4; }));
+  stop.store(true);
+  writer.join();
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(Id("shop"));
+
+  // A running pipeline resumes after a restart too, from its checkpoint.
+  OpenEngine();
+  workload_.Run(1000);
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(Id("shop"));
+}
+
+TEST_F(EngineTest, DeleteDropsWhatItCreatedUnlessKept) {
+  ASSERT_TRUE(engine_->Create(Id("dropme"), Spec()).ok());
+  ASSERT_TRUE(engine_->Create(Id("keepme"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("dropme"), PipelineState::kStreaming)) << Describe(Id("dropme"));
+  ASSERT_TRUE(WaitForState(Id("keepme"), PipelineState::kStreaming)) << Describe(Id("keepme"));
+  workload_.Run(0);
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); }));
+
+  auto deleting = engine_->Delete(Id("dropme"), /*keep_slot=*/false);
+  ASSERT_TRUE(deleting.ok());
+  EXPECT_EQ(deleting->state, PipelineState::kDeleting);
+  ASSERT_TRUE(WaitFor([&] {
+    return engine_->Get(Id("dropme")).status().code() == absl::StatusCode::kNotFound;
+  })) << Describe(Id("dropme"));
+  auto slot = Slot(pipeline::DefaultSlotName(Id("dropme")));
+  ASSERT_TRUE(slot.ok());
+  EXPECT_FALSE(slot->has_value());
+  EXPECT_FALSE(PublicationExists(pipeline::DefaultPublicationName(Id("dropme"))));
+  EXPECT_EQ(engine_->store().GetPipeline(Id("dropme")).status().code(),
+            absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(engine_->Delete(Id("keepme"), /*keep_slot=*/true).ok());
+  ASSERT_TRUE(WaitFor(
+      [&] { return engine_->Get(Id("keepme")).status().code() == absl::StatusCode::kNotFound; }));
+  slot = Slot(pipeline::DefaultSlotName(Id("keepme")));
+  ASSERT_TRUE(slot.ok());
+  EXPECT_TRUE(slot->has_value());
+  EXPECT_TRUE(PublicationExists(pipeline::DefaultPublicationName(Id("keepme"))));
+  // The id is free again.
+  EXPECT_TRUE(engine_->List().empty());
+}
+
+TEST_F(EngineTest, RetryableSinkFaultsAreRetriedPermanentOnesFail) {
+  ASSERT_TRUE(engine_->Create(Id("shop"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  // Retried inside the load (max_retries 2), then by the engine (RETRYING).
+  ASSERT_TRUE(workload_.emulator()
+                  .AddFaults(R"({"action":"fail","preset":"too_many_versions","count":5})")
+                  .ok());
+  workload_.Run(0);
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(Id("shop"));
+  auto events = engine_->Events(Id("shop"), 50);
+  ASSERT_TRUE(events.ok());
+  bool retried = false;
+  for (const auto& e : *events) retried |= e.kind == "retrying";
+  EXPECT_TRUE(retried);
+
+  // A permanent rejection stops the pipeline with StarRocks' reason...
+  ASSERT_TRUE(workload_.emulator().AddFaults(R"({"action":"fail","preset":"access_denied"})").ok());
+  workload_.Run(1);
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kFailed)) << Describe(Id("shop"));
+  auto failed = engine_->Get(Id("shop"));
+  ASSERT_TRUE(failed.ok());
+  EXPECT_THAT(failed->message, HasSubstr("Access denied"));
+  EXPECT_THAT(failed->message, ::testing::Not(HasSubstr(ShopWorkload::kPassword)));
+  // ...and resume retries it (the fault fired once).
+  ASSERT_TRUE(engine_->Resume(Id("shop")).ok());
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(Id("shop"));
+  EXPECT_EQ(StateOf(Id("shop")), PipelineState::kStreaming);
+}
+
+TEST_F(EngineTest, PostgresRestartIsRetriedWithoutLoss) {
+  ASSERT_TRUE(engine_->Create(Id("shop"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  workload_.Run(0);
+  ASSERT_TRUE(PgEnvironment::cluster().Restart(/*immediate=*/true).ok());
+  workload_.Run(1);
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(Id("shop"));
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  auto status = engine_->Get(Id("shop"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_FALSE(status->last_error.empty());  // it did see the restart
+}
+
+TEST_F(EngineTest, TwoPipelinesOnTheSameTables) {
+  ASSERT_TRUE(engine_->Create(Id("left"), Spec()).ok());
+  ASSERT_TRUE(engine_->Create(Id("right"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("left"), PipelineState::kStreaming)) << Describe(Id("left"));
+  ASSERT_TRUE(WaitForState(Id("right"), PipelineState::kStreaming)) << Describe(Id("right"));
+  workload_.Run(0);
+  workload_.Run(1);
+  auto lsn = PgEnvironment::cluster().Query("SELECT pg_current_wal_lsn()::text", db_);
+  ASSERT_TRUE(lsn.ok());
+  auto target = ParseLsn(*(*lsn)[0][0]);
+  ASSERT_TRUE(target.ok());
+  // Both catch up (each applies every change, in order), so the target ends
+  // equal to the source.
+  for (std::string id : {Id("left"), Id("right")}) {
+    ASSERT_TRUE(WaitFor([&]() -> bool {
+      auto s = engine_->Get(id);
+      return s.ok() && s->confirmed_lsn >= *target;
+    })) << Describe(id);
+  }
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); }));
+}
+
+TEST_F(EngineTest, FiftyPipelinesAtOnce) {
+  constexpr int kPipelines = 50;
+  for (int i = 0; i < kPipelines; ++i) {
+    pipeline::PipelineSpec spec = Spec();
+    spec.tables.pop_back();  // orders only: keeps 50 walsenders light
+    ASSERT_TRUE(engine_->Create(Id(absl::StrCat("p", i)), spec).ok()) << i;
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& s : engine_->List()) {
+      if (s.state != PipelineState::kStreaming) return false;
+    }
+    return true;
+  })) << Describe(Id("p0"));
+  workload_.Sql(
+      "INSERT INTO orders (id, customer, amount, status, note) "
+      "SELECT g, 'c' || g, g, 'new', 'n' FROM generate_series(900000, 900199) g");
+  auto lsn = PgEnvironment::cluster().Query("SELECT pg_current_wal_lsn()::text", db_);
+  ASSERT_TRUE(lsn.ok());
+  auto target = ParseLsn(*(*lsn)[0][0]);
+  ASSERT_TRUE(target.ok());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const auto& s : engine_->List()) {
+          if (s.confirmed_lsn < *target || s.rows_inserted < 200) return false;
+        }
+        return true;
+      },
+      absl::Seconds(120)))
+      << Describe(Id("p0"));
+  auto rows = workload_.emulator().RowCount(ShopWorkload::kDatabase, "orders");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(*rows, 200);
+  EXPECT_EQ(engine_->List().size(), static_cast<size_t>(kPipelines));
+}
+
+TEST_F(EngineTest, ASlowSinkBackpressuresWithoutStallingOthers) {
+  // A short wal_sender_timeout: a backpressured pipeline that stopped
+  // reading must still send status updates in time.
+  ASSERT_TRUE(PgEnvironment::cluster().Exec("ALTER SYSTEM SET wal_sender_timeout = '3s'").ok());
+  ASSERT_TRUE(PgEnvironment::cluster().Exec("SELECT pg_reload_conf()").ok());
+  OpenEngine(/*max_buffered_bytes=*/64 << 10);
+  ShopWorkload slow;
+  ASSERT_TRUE(slow.SetUp(&PgEnvironment::cluster(), absl::StrCat(db_, "_slow")).ok());
+  ASSERT_TRUE(engine_->Create(Id("fast"), Spec()).ok());
+  ASSERT_TRUE(engine_->Create(Id("slow"), Spec(slow)).ok());
+  ASSERT_TRUE(WaitForState(Id("fast"), PipelineState::kStreaming)) << Describe(Id("fast"));
+  ASSERT_TRUE(WaitForState(Id("slow"), PipelineState::kStreaming)) << Describe(Id("slow"));
+  // Every load into the slow StarRocks takes 1.5 s, for a while.
+  ASSERT_TRUE(slow.emulator().AddFaults(R"({"action":"delay","delay_ms":1500,"count":8})").ok());
+  for (int round = 0; round < 6; ++round) slow.Run(round);
+  workload_.Run(0);
+  workload_.Run(1);
+  // The fast pipeline is not held up by the slow one.
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); }, absl::Seconds(10)))
+      << Describe(Id("fast"));
+  EXPECT_FALSE(slow.Converged());
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = engine_->Get(Id("slow"));
+    return s.ok() && s->backpressured;
+  })) << Describe(Id("slow"));
+  // Backpressure outlasts wal_sender_timeout without losing the session.
+  ASSERT_TRUE(WaitFor([&] { return slow.Converged(); }, absl::Seconds(90))) << Describe(Id("slow"));
+  auto status = engine_->Get(Id("slow"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->state, PipelineState::kStreaming);
+  EXPECT_TRUE(status->last_error.empty()) << status->last_error;
+  ASSERT_TRUE(PgEnvironment::cluster().Exec("ALTER SYSTEM RESET wal_sender_timeout").ok());
+  ASSERT_TRUE(PgEnvironment::cluster().Exec("SELECT pg_reload_conf()").ok());
+}
+
+}  // namespace
+}  // namespace dbmazz::runtime

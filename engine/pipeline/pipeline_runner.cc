@@ -146,26 +146,42 @@ absl::StatusOr<std::unique_ptr<PipelineRunner>> PipelineRunner::Start(RunnerConf
 }
 
 PipelineRunner::PipelineRunner(RunnerConfig config, state::StateStore* store, Lsn checkpoint)
-    : config_(std::move(config)), store_(store), checkpoint_(checkpoint) {}
+    : config_(std::move(config)), store_(store), checkpoint_(checkpoint) {
+  mailbox_->wake = config_.wake;
+}
 
-PipelineRunner::~PipelineRunner() { CancelLoads(); }
+PipelineRunner::~PipelineRunner() {
+  CancelLoads();
+  absl::MutexLock lock(&mailbox_->mu);
+  mailbox_->closed = true;  // a checkpoint commit still under way is not reported
+}
 
 void PipelineRunner::CancelLoads() {
   // After Cancel() returns the dispatcher no longer reads the batch.
   for (const InFlight& load : in_flight_) dispatcher_->Cancel(load.load_id);
   in_flight_.clear();
   if (sink_ != nullptr) sink_->AbandonLoads();
-  absl::MutexLock lock(&completions_mu_);
-  completions_.clear();
+  absl::MutexLock lock(&mailbox_->mu);
+  mailbox_->loads.clear();
 }
 
 absl::Status PipelineRunner::ApplyCompletions() {
   std::vector<Completion> done;
+  std::vector<CommitResult> commits;
   {
-    absl::MutexLock lock(&completions_mu_);
-    done.swap(completions_);
+    absl::MutexLock lock(&mailbox_->mu);
+    done.swap(mailbox_->loads);
+    commits.swap(mailbox_->commits);
   }
   absl::Status first_error;
+  for (const CommitResult& c : commits) {
+    committing_ = kInvalidLsn;
+    if (c.status.ok()) {
+      checkpoint_ = std::max(checkpoint_, c.lsn);
+    } else if (first_error.ok()) {
+      first_error = c.status;
+    }
+  }
   for (Completion& c : done) {
     std::erase_if(in_flight_, [&](const InFlight& f) { return f.table_key == c.table_key; });
     load_attempts_ += static_cast<uint64_t>(c.result.attempts);
@@ -183,12 +199,11 @@ void PipelineRunner::StartLoads(absl::Time now) {
     uint32_t key = ticket.table_key;
     uint64_t id =
         dispatcher_->Submit(&load_options_, sink::BatchRequest(config_.pipeline_id, *ticket.batch),
-                            [this, key](sink::LoadResult result) {
-                              {
-                                absl::MutexLock lock(&completions_mu_);
-                                completions_.push_back(Completion{key, std::move(result)});
-                              }
-                              if (config_.wake) config_.wake();
+                            [mailbox = mailbox_, key](sink::LoadResult result) {
+                              absl::MutexLock lock(&mailbox->mu);
+                              if (mailbox->closed) return;
+                              mailbox->loads.push_back(Completion{key, std::move(result)});
+                              if (mailbox->wake) mailbox->wake();
                             });
     in_flight_.push_back(InFlight{key, id});
     ++loads_started_;
@@ -196,11 +211,20 @@ void PipelineRunner::StartLoads(absl::Time now) {
 }
 
 absl::Status PipelineRunner::Checkpoint(absl::Time now) {
+  // Durable in SQLite before PostgreSQL may discard the WAL: only a
+  // committed checkpoint is confirmed.
   Lsn durable = sink_->durable_lsn();
-  if (durable > checkpoint_) {
-    // Durable in SQLite before PostgreSQL may discard the WAL.
+  if (durable > checkpoint_ && !config_.commit_checkpoint) {
     if (absl::Status s = store_->SaveCheckpoint(config_.pipeline_id, durable); !s.ok()) return s;
     checkpoint_ = durable;
+  } else if (durable > checkpoint_ && committing_ == kInvalidLsn) {
+    committing_ = durable;
+    config_.commit_checkpoint(durable, [mailbox = mailbox_, durable](absl::Status status) {
+      absl::MutexLock lock(&mailbox->mu);
+      if (mailbox->closed) return;
+      mailbox->commits.push_back(CommitResult{durable, std::move(status)});
+      if (mailbox->wake) mailbox->wake();
+    });
   }
   stream_->ConfirmDurable(checkpoint_);
   return stream_->SendStatusIfDue(now);
@@ -215,6 +239,9 @@ absl::StatusOr<RunnerWants> PipelineRunner::Advance(absl::Time now) {
     if (!pumped.ok()) return pumped.status();
     wants.again = !pumped->would_block;
     wants.read = pumped->would_block;
+    // CPU per row matters more than half a millisecond of latency (as in
+    // ReplicationStream::PollAndPump).
+    wants.coalesce = pumped->would_block && pumped->messages > 0 && pumped->messages < 64;
     now = absl::Now();
   }
   StartLoads(now);
@@ -248,7 +275,9 @@ absl::Status PipelineRunner::Step(absl::Duration max_wait) {
   // Load completions do not wake poll(): look again every few milliseconds
   // while loads are in flight.
   absl::Time until = std::min(now + max_wait, wants->wake_at);
-  if (!in_flight_.empty()) until = std::min(until, now + absl::Milliseconds(5));
+  if (!in_flight_.empty() || committing_ != kInvalidLsn) {
+    until = std::min(until, now + absl::Milliseconds(5));
+  }
   if (until <= now) return absl::OkStatus();
   pollfd fd{stream_->socket(), 0, 0};
   if (wants->read) fd.events |= POLLIN;

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/postgres/identifiers.h"
@@ -62,15 +63,22 @@ struct RunnerConfig {
   // Called from the dispatcher thread when a load ends (the engine schedules
   // the pipeline). May be empty.
   std::function<void()> wake;
+  // Commits a checkpoint elsewhere (the engine's group commit) and calls
+  // `done` from any thread once it is durable. Empty: the runner saves it
+  // in the state store itself, synchronously.
+  std::function<void(Lsn lsn, absl::AnyInvocable<void(absl::Status)> done)> commit_checkpoint;
   // Messages handled per Advance() before yielding the worker.
   int max_messages_per_step = 20000;
 };
 
 // What the runner waits for after Advance().
 struct RunnerWants {
-  bool read = false;                            // the replication socket becoming readable
-  bool write = false;                           // ... writable (unsent status update)
-  bool again = false;                           // more is buffered: call Advance() again soon
+  bool read = false;   // the replication socket becoming readable
+  bool write = false;  // ... writable (unsent status update)
+  bool again = false;  // more is buffered: call Advance() again soon
+  // Few messages came in: wait a little (0.5 ms) before reading again so that
+  // one wake-up handles many messages, rather than waking per message.
+  bool coalesce = false;
   absl::Time wake_at = absl::InfiniteFuture();  // call Advance() by then
 };
 
@@ -132,6 +140,19 @@ class PipelineRunner {
     uint32_t table_key;
     uint64_t load_id;
   };
+  struct CommitResult {
+    Lsn lsn;
+    absl::Status status;
+  };
+  // Where other threads leave results. Shared with their callbacks, so a
+  // result arriving after the runner is gone finds it closed.
+  struct Mailbox {
+    absl::Mutex mu;
+    std::vector<Completion> loads ABSL_GUARDED_BY(mu);
+    std::vector<CommitResult> commits ABSL_GUARDED_BY(mu);
+    bool closed ABSL_GUARDED_BY(mu) = false;
+    std::function<void()> wake;  // called with mu held, unless closed
+  };
   PipelineRunner(RunnerConfig config, state::StateStore* store, Lsn checkpoint);
   absl::Status Checkpoint(absl::Time now);
   absl::Status ApplyCompletions();
@@ -156,8 +177,8 @@ class PipelineRunner {
   uint64_t loads_completed_ = 0;
   absl::Duration load_time_;
 
-  mutable absl::Mutex completions_mu_;
-  std::vector<Completion> completions_ ABSL_GUARDED_BY(completions_mu_);
+  Lsn committing_ = kInvalidLsn;  // a checkpoint handed to commit_checkpoint
+  std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
 };
 
 }  // namespace dbmazz::pipeline

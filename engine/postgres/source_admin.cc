@@ -146,33 +146,45 @@ absl::Status SourceAdmin::DropPublication(std::string_view publication) {
       .status();
 }
 
-absl::StatusOr<std::optional<SlotInfo>> SourceAdmin::GetSlot(std::string_view slot) {
+absl::StatusOr<std::vector<SlotInfo>> SourceAdmin::QuerySlots(std::string_view where) {
   bool has_wal_status = conn_->server_version() >= 130000;
   auto r = conn_->Exec(absl::StrCat(
       "SELECT slot_name, coalesce(plugin, ''), slot_type, coalesce(database::text, ''), active, "
       "active_pid, restart_lsn, confirmed_flush_lsn, ",
       has_wal_status ? "coalesce(wal_status, '')" : "''", ", ",
-      conn_->server_version() >= 140000 ? "two_phase" : "false",
-      " FROM pg_replication_slots WHERE slot_name = ", QuoteLiteral(slot)));
+      conn_->server_version() >= 140000 ? "two_phase" : "false", " FROM pg_replication_slots",
+      AsAbsl(where)));
   if (!r.ok()) return r.status();
-  if (r->rows() == 0) return std::optional<SlotInfo>();
-  SlotInfo s;
-  s.name = std::string(r->Get(0, 0));
-  s.plugin = std::string(r->Get(0, 1));
-  s.slot_type = std::string(r->Get(0, 2));
-  s.database = std::string(r->Get(0, 3));
-  s.active = ParseBool(r->Get(0, 4));
-  if (!r->IsNull(0, 5)) s.active_pid = ParseInt(r->Get(0, 5));
-  auto restart = ParseOptionalLsn(*r, 0, 6);
-  if (!restart.ok()) return restart.status();
-  s.restart_lsn = *restart;
-  auto confirmed = ParseOptionalLsn(*r, 0, 7);
-  if (!confirmed.ok()) return confirmed.status();
-  s.confirmed_flush_lsn = *confirmed;
-  s.wal_status = std::string(r->Get(0, 8));
-  s.two_phase = ParseBool(r->Get(0, 9));
-  return std::optional<SlotInfo>(std::move(s));
+  std::vector<SlotInfo> slots;
+  for (int row = 0; row < r->rows(); ++row) {
+    SlotInfo s;
+    s.name = std::string(r->Get(row, 0));
+    s.plugin = std::string(r->Get(row, 1));
+    s.slot_type = std::string(r->Get(row, 2));
+    s.database = std::string(r->Get(row, 3));
+    s.active = ParseBool(r->Get(row, 4));
+    if (!r->IsNull(row, 5)) s.active_pid = ParseInt(r->Get(row, 5));
+    auto restart = ParseOptionalLsn(*r, row, 6);
+    if (!restart.ok()) return restart.status();
+    s.restart_lsn = *restart;
+    auto confirmed = ParseOptionalLsn(*r, row, 7);
+    if (!confirmed.ok()) return confirmed.status();
+    s.confirmed_flush_lsn = *confirmed;
+    s.wal_status = std::string(r->Get(row, 8));
+    s.two_phase = ParseBool(r->Get(row, 9));
+    slots.push_back(std::move(s));
+  }
+  return slots;
 }
+
+absl::StatusOr<std::optional<SlotInfo>> SourceAdmin::GetSlot(std::string_view slot) {
+  auto slots = QuerySlots(absl::StrCat(" WHERE slot_name = ", QuoteLiteral(slot)));
+  if (!slots.ok()) return slots.status();
+  if (slots->empty()) return std::optional<SlotInfo>();
+  return std::optional<SlotInfo>(std::move(slots->front()));
+}
+
+absl::StatusOr<std::vector<SlotInfo>> SourceAdmin::ListSlots() { return QuerySlots(""); }
 
 absl::Status SourceAdmin::DropSlot(std::string_view slot) {
   if (absl::Status s = ValidateSlotName(slot); !s.ok()) return s;

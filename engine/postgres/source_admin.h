@@ -89,6 +89,8 @@ class SourceAdmin {
 
   // nullopt when there is no such slot.
   [[nodiscard]] absl::StatusOr<std::optional<SlotInfo>> GetSlot(std::string_view slot);
+  // Every slot of the server (one query, for monitoring many pipelines).
+  [[nodiscard]] absl::StatusOr<std::vector<SlotInfo>> ListSlots();
 
   // Drops the slot. kUnavailable (55006) while a connection uses it,
   // kNotFound if missing.
@@ -97,6 +99,7 @@ class SourceAdmin {
   [[nodiscard]] absl::StatusOr<Lsn> CurrentWalLsn();
 
  private:
+  absl::StatusOr<std::vector<SlotInfo>> QuerySlots(std::string_view where);
   PgConnection* conn_;
 };
 

@@ -34,12 +34,27 @@ absl::Status Engine::Start() {
   context_.pool = pool_.get();
   context_.reactor = reactor_.get();
   context_.dispatcher = dispatcher_.get();
+  committer_ = std::make_unique<CheckpointCommitter>(store_.get());
+  context_.committer = committer_.get();
   context_.retry_initial = options_.retry_initial;
   context_.retry_max = options_.retry_max;
   context_.connect_timeout = options_.connect_timeout;
   context_.drain_timeout = options_.drain_timeout;
   context_.max_buffered_bytes = options_.max_buffered_bytes_per_pipeline;
-  context_.slot_sample_interval = options_.slot_sample_interval;
+  slot_monitor_ = std::make_unique<SlotMonitor>(
+      options_.slot_sample_interval, options_.connect_timeout,
+      [this] {
+        std::vector<SlotMonitor::Target> targets;
+        absl::MutexLock lock(&mu_);
+        for (const auto& [key, actor] : by_key_) {
+          targets.push_back({key, actor->dsn(), actor->slot_name()});
+        }
+        return targets;
+      },
+      [this](uint64_t key, const SlotHealth& health) {
+        if (auto actor = FindKey(key)) actor->OnSlotHealth(health);
+      });
+  context_.on_paused = [this] { slot_monitor_->Poke(); };
   context_.on_deleted = [this](const std::string& id) {
     absl::MutexLock lock(&mu_);
     auto it = by_id_.find(id);
@@ -62,6 +77,7 @@ absl::Status Engine::Start() {
   spdlog::info("engine: {} pipeline(s), {} worker thread(s), state in {}", actors.size(),
                pool_->size(), store_->path());
   for (auto& actor : actors) actor->Schedule();
+  slot_monitor_->Poke();
   return absl::OkStatus();
 }
 
@@ -78,6 +94,7 @@ Engine::~Engine() {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
+  slot_monitor_.reset();
   context_.stopping.store(true);
   pool_.reset();  // joins the workers; later turns are dropped
   actors.clear();
@@ -88,6 +105,7 @@ Engine::~Engine() {
   }
   reactor_.reset();
   dispatcher_.reset();
+  committer_.reset();  // commits what is pending
   store_.reset();
 }
 
@@ -102,15 +120,14 @@ std::shared_ptr<PipelineActor> Engine::AddActor(state::PipelineRecord record,
   return actor;
 }
 
+std::shared_ptr<PipelineActor> Engine::FindKey(uint64_t key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? nullptr : it->second;
+}
+
 void Engine::Fire(uint64_t key) {
-  std::shared_ptr<PipelineActor> actor;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = by_key_.find(key);
-    if (it == by_key_.end()) return;
-    actor = it->second;
-  }
-  actor->Schedule();
+  if (auto actor = FindKey(key)) actor->Schedule();
 }
 
 std::shared_ptr<PipelineActor> Engine::Find(std::string_view pipeline_id) const {
@@ -187,6 +204,7 @@ absl::StatusOr<PipelineStatus> Engine::Create(std::string_view pipeline_id,
   }
   auto actor = AddActor(std::move(*stored), std::move(spec));
   actor->Schedule();
+  slot_monitor_->Poke();
   return actor->Status();
 }
 

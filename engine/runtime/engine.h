@@ -39,6 +39,7 @@
 #include "engine/pipeline/spec_validator.h"
 #include "engine/runtime/pipeline_actor.h"
 #include "engine/runtime/pipeline_status.h"
+#include "engine/runtime/slot_monitor.h"
 
 namespace dbmazz::runtime {
 
@@ -101,13 +102,16 @@ class Engine {
   std::shared_ptr<PipelineActor> AddActor(state::PipelineRecord record,
                                           pipeline::PipelineSpec spec);
   void Fire(uint64_t key);
+  std::shared_ptr<PipelineActor> FindKey(uint64_t key) const;
 
   const EngineOptions options_;
   std::unique_ptr<state::StateStore> store_;
   EngineContext context_;
+  std::unique_ptr<CheckpointCommitter> committer_;
   std::unique_ptr<sink::LoadDispatcher> dispatcher_;
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<SlotMonitor> slot_monitor_;
 
   // Serializes Create/Delete against each other (name checks, then insert).
   absl::Mutex admin_mu_;

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
-
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
 #include "engine/postgres/pg_connection.h"
@@ -24,13 +22,15 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
                              pipeline::PipelineSpec spec, EngineContext* context)
     : key_(key),
       id_(record.pipeline_id),
+      dsn_(spec.source.dsn),
+      slot_name_(spec.source.slot_name),
       context_(context),
       log_(PipelineLogger(record.pipeline_id)),
       record_(std::move(record)),
       spec_(std::move(spec)),
       backoff_(context->retry_initial, context->retry_max, std::hash<std::string>{}(id_) ^ key) {
   absl::MutexLock lock(&mu_);
-  commands_ = Commands{record_.desired_state, false, false, false, false};
+  commands_ = Commands{record_.desired_state, false, false, false, false, false};
   status_.pipeline_id = id_;
   status_.desired_state = record_.desired_state;
   status_.create_time = record_.create_time;
@@ -169,6 +169,12 @@ pipeline::RunnerConfig PipelineActor::MakeRunnerConfig() {
   c.stream_load = pipeline::ToStreamLoadOptions(spec_);
   c.connect_timeout = context_->connect_timeout;
   c.dispatcher = context_->dispatcher;
+  if (context_->committer != nullptr) {
+    c.commit_checkpoint = [committer = context_->committer, id = id_](
+                              Lsn lsn, absl::AnyInvocable<void(absl::Status)> done) {
+      committer->Submit(id, lsn, std::move(done));
+    };
+  }
   // The runner is destroyed (its loads cancelled) before this actor.
   c.wake = [this] { Schedule(); };
   return c;
@@ -187,44 +193,15 @@ void PipelineActor::StopRunner() {
   running_since_ = absl::InfiniteFuture();
 }
 
-absl::Time PipelineActor::SampleSlotIfDue(absl::Time now) {
-  if (now < next_slot_sample_) return next_slot_sample_;
-  next_slot_sample_ = now + context_->slot_sample_interval;
-  postgres::ConnectOptions options;
-  options.connect_timeout = std::min(context_->connect_timeout, absl::Seconds(5));
-  auto conn = postgres::PgConnection::Connect(spec_.source.dsn, options);
-  if (!conn.ok()) return next_slot_sample_;  // the pipeline itself reports connection trouble
-  postgres::SourceAdmin admin(conn->get());
-  auto slot = admin.GetSlot(spec_.source.slot_name);
-  auto wal = admin.CurrentWalLsn();
-  if (!slot.ok() || !wal.ok()) return next_slot_sample_;
-  SlotHealth health;
-  health.sample_time = absl::Now();
-  health.server_wal_lsn = *wal;
-  if (slot->has_value()) {
-    const postgres::SlotInfo& info = **slot;
-    health.exists = true;
-    health.active = info.active;
-    health.wal_status = info.wal_status;
-    health.restart_lsn = info.restart_lsn;
-    health.confirmed_flush_lsn = info.confirmed_flush_lsn;
-    if (*wal > info.restart_lsn && info.restart_lsn != kInvalidLsn) {
-      health.retained_wal_bytes = *wal - info.restart_lsn;
-    }
-  }
+void PipelineActor::OnSlotHealth(const SlotHealth& health) {
+  bool lost = health.exists && health.wal_status == "lost";
   {
     absl::MutexLock lock(&mu_);
     status_.slot = health;
+    if (!lost || status_.state == PipelineState::kFailed) return;
+    commands_.slot_lost = true;
   }
-  if (health.exists && health.wal_status == "lost" && phase_ != Phase::kFailed) {
-    Fail(absl::FailedPreconditionError(absl::StrCat(
-             "replication slot \"", spec_.source.slot_name,
-             "\" is lost (wal_status = lost): PostgreSQL removed WAL the pipeline still needed "
-             "(max_slot_wal_keep_size). Changes since the checkpoint cannot be streamed; delete "
-             "the pipeline and create it again")),
-         now);
-  }
-  return next_slot_sample_;
+  Schedule();
 }
 
 void PipelineActor::Turn(absl::Time now) {
@@ -235,6 +212,19 @@ void PipelineActor::Turn(absl::Time now) {
     commands_.retry_now = false;
   }
   if (phase_ == Phase::kDone) return;
+  if (c.slot_lost && phase_ != Phase::kFailed && !c.delete_requested) {
+    {
+      absl::MutexLock lock(&mu_);
+      commands_.slot_lost = false;
+    }
+    Fail(absl::FailedPreconditionError(absl::StrCat(
+             "replication slot \"", spec_.source.slot_name,
+             "\" is lost (wal_status = lost): PostgreSQL removed WAL the pipeline still needed "
+             "(max_slot_wal_keep_size). Changes since the checkpoint cannot be streamed; delete "
+             "the pipeline and create it again")),
+         now);
+    return;
+  }
   if (c.delete_requested) {
     Delete(c.keep_slot);
     return;
@@ -269,7 +259,6 @@ void PipelineActor::Turn(absl::Time now) {
       Publish(PipelineState::kPaused, "paused");
     }
     // The slot keeps WAL while paused: show how much.
-    context_->reactor->Arm(key_, -1, false, false, SampleSlotIfDue(now));
     return;
   }
   StartRunner(now);
@@ -329,8 +318,8 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
       log_->info("paused ({})", note);
       Event("paused", note);
       Publish(PipelineState::kPaused, "paused");
-      next_slot_sample_ = absl::InfinitePast();  // show the retained WAL now
-      Schedule();                                // resumed meanwhile? the next turn looks
+      if (context_->on_paused) context_->on_paused();  // show the retained WAL soon
+      Schedule();                                      // resumed meanwhile? the next turn looks
       return;
     }
   }
@@ -338,10 +327,14 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
     Schedule();
     return;
   }
-  absl::Time wake_at = std::min(wants->wake_at, SampleSlotIfDue(now));
-  if (phase_ == Phase::kFailed) return;  // the slot was lost
+  absl::Time wake_at = wants->wake_at;
   if (phase_ == Phase::kDraining) wake_at = std::min(wake_at, drain_deadline_);
-  context_->reactor->Arm(key_, runner_->socket(), wants->read, wants->write, wake_at);
+  bool read = wants->read;
+  if (wants->coalesce) {
+    read = false;  // look again shortly rather than on the next byte
+    wake_at = std::min(wake_at, now + absl::Microseconds(500));
+  }
+  context_->reactor->Arm(key_, runner_->socket(), read, wants->write, wake_at);
 }
 
 void PipelineActor::Fail(const absl::Status& error, absl::Time now) {
@@ -388,21 +381,27 @@ void PipelineActor::Delete(bool keep_slot) {
     } else {
       postgres::SourceAdmin admin(conn->get());
       if (drop_slot) {
-        // The walsender of the connection just closed may take a moment to
-        // release the slot (kUnavailable while active): bounded wait.
-        absl::Time deadline = absl::Now() + absl::Seconds(10);
-        do {
-          dropped = admin.DropSlot(spec_.source.slot_name);
-          if (dropped.code() == absl::StatusCode::kNotFound) dropped = absl::OkStatus();
-          if (dropped.code() != absl::StatusCode::kUnavailable) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        } while (absl::Now() < deadline);
+        dropped = admin.DropSlot(spec_.source.slot_name);
+        if (dropped.code() == absl::StatusCode::kNotFound) dropped = absl::OkStatus();
+        // The walsender of the connection just closed may hold the slot a
+        // moment longer (kUnavailable while active): look again shortly,
+        // without holding the worker.
+        if (dropped.code() == absl::StatusCode::kUnavailable) {
+          absl::Time now = absl::Now();
+          if (delete_deadline_ == absl::InfiniteFuture())
+            delete_deadline_ = now + absl::Seconds(30);
+          if (now < delete_deadline_) {
+            context_->reactor->Arm(key_, -1, false, false, now + absl::Milliseconds(100));
+            return;
+          }
+        }
       }
       if (dropped.ok() && drop_publication) {
         dropped = admin.DropPublication(spec_.source.publication_name);
       }
     }
   }
+  delete_deadline_ = absl::InfiniteFuture();
   if (!dropped.ok()) {
     {
       absl::MutexLock lock(&mu_);

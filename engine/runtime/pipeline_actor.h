@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/pipeline/pipeline_runner.h"
 #include "engine/pipeline/pipeline_spec.h"
+#include "engine/runtime/checkpoint_committer.h"
 #include "engine/runtime/failure_policy.h"
 #include "engine/runtime/pipeline_status.h"
 #include "engine/runtime/reactor.h"
@@ -48,6 +49,7 @@ struct EngineContext {
   WorkerPool* pool = nullptr;
   Reactor* reactor = nullptr;
   sink::LoadDispatcher* dispatcher = nullptr;
+  CheckpointCommitter* committer = nullptr;  // null: runners save checkpoints themselves
   absl::Duration retry_initial = absl::Seconds(1);
   absl::Duration retry_max = absl::Seconds(60);
   // A pipeline that ran this long without error starts its backoff afresh.
@@ -56,11 +58,10 @@ struct EngineContext {
   // Longest a pause or shutdown waits for buffered rows to load.
   absl::Duration drain_timeout = absl::Seconds(60);
   uint64_t max_buffered_bytes = 64 << 20;
-  // How often the slot's health (retained WAL, wal_status) is sampled from
-  // pg_replication_slots, on a short-lived connection of its own.
-  absl::Duration slot_sample_interval = absl::Seconds(30);
   // Turns do nothing once set (engine shutting down).
   std::atomic<bool> stopping{false};
+  // Called (from a turn) when a pipeline paused (its slot is worth sampling).
+  std::function<void()> on_paused;
   // Called (from a turn) when a pipeline finished deleting itself.
   std::function<void(const std::string& pipeline_id)> on_deleted;
 };
@@ -86,8 +87,15 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   bool ShutdownComplete() const;
 
   PipelineStatus Status() const;
+  // A sample of the slot (from the slot monitor). A lost slot fails the
+  // pipeline on its next turn.
+  void OnSlotHealth(const SlotHealth& health);
+
   uint64_t key() const { return key_; }
   const std::string& id() const { return id_; }
+  // The source and slot; immutable, with secrets (never log the DSN).
+  const std::string& dsn() const { return dsn_; }
+  const std::string& slot_name() const { return slot_name_; }
 
  private:
   enum class Phase { kIdle, kRunning, kDraining, kWaitRetry, kFailed, kDone };
@@ -97,6 +105,7 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
     bool keep_slot;
     bool shutdown;
     bool retry_now;
+    bool slot_lost;
   };
 
   void RunTurn();
@@ -109,13 +118,13 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   void Publish(PipelineState state, std::string message);
   void PublishStats();
   void Event(std::string_view kind, std::string_view message);
-  // Samples the slot if due; returns when the next sample is due. A lost
-  // slot fails the pipeline.
-  absl::Time SampleSlotIfDue(absl::Time now);
+
   pipeline::RunnerConfig MakeRunnerConfig();
 
   const uint64_t key_;
   const std::string id_;
+  const std::string dsn_;
+  const std::string slot_name_;
   EngineContext* const context_;
   std::shared_ptr<spdlog::logger> log_;
 
@@ -129,8 +138,8 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   absl::Time next_attempt_ = absl::InfinitePast();
   absl::Time running_since_ = absl::InfiniteFuture();
   absl::Time drain_deadline_ = absl::InfiniteFuture();
+  absl::Time delete_deadline_ = absl::InfiniteFuture();
   bool ever_started_ = false;
-  absl::Time next_slot_sample_ = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
   Commands commands_ ABSL_GUARDED_BY(mu_);

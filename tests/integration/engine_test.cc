@@ -51,6 +51,7 @@ class EngineTest : public ::testing::Test {
     options.retry_initial = absl::Milliseconds(200);
     options.retry_max = absl::Seconds(2);
     options.connect_timeout = absl::Seconds(5);
+    options.slot_sample_interval = absl::Seconds(1);
     auto engine = Engine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
@@ -380,6 +381,34 @@ TEST_F(EngineTest, ASlowSinkBackpressuresWithoutStallingOthers) {
   EXPECT_TRUE(status->last_error.empty()) << status->last_error;
   ASSERT_TRUE(PgEnvironment::cluster().Exec("ALTER SYSTEM RESET wal_sender_timeout").ok());
   ASSERT_TRUE(PgEnvironment::cluster().Exec("SELECT pg_reload_conf()").ok());
+}
+
+// Last in this file: it lets PostgreSQL remove WAL that every slot of the
+// cluster still needs.
+TEST_F(EngineTest, ALostSlotFailsThePipelineWithAnExplanation) {
+  ASSERT_TRUE(engine_->Create(Id("shop"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kStreaming)) << Describe(Id("shop"));
+  ASSERT_TRUE(engine_->Pause(Id("shop")).ok());
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kPaused)) << Describe(Id("shop"));
+  auto& cluster = PgEnvironment::cluster();
+  ASSERT_TRUE(cluster.Exec("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'").ok());
+  ASSERT_TRUE(cluster.Exec("SELECT pg_reload_conf()").ok());
+  for (int i = 0; i < 4; ++i) {
+    workload_.Run(i);
+    ASSERT_TRUE(cluster.Exec("SELECT pg_switch_wal()", db_).ok());
+  }
+  ASSERT_TRUE(cluster.Exec("CHECKPOINT").ok());
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kFailed)) << Describe(Id("shop"));
+  auto status = engine_->Get(Id("shop"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_THAT(status->message, HasSubstr("lost"));
+  EXPECT_THAT(status->message, HasSubstr("create it again"));
+  // Resuming does not paper over it: the slot is still lost, never recreated.
+  ASSERT_TRUE(engine_->Resume(Id("shop")).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(WaitForState(Id("shop"), PipelineState::kFailed)) << Describe(Id("shop"));
+  ASSERT_TRUE(cluster.Exec("ALTER SYSTEM RESET max_slot_wal_keep_size").ok());
+  ASSERT_TRUE(cluster.Exec("SELECT pg_reload_conf()").ok());
 }
 
 }  // namespace

@@ -230,32 +230,25 @@ std::vector<PipelineStatus> Engine::List() const {
   return out;
 }
 
-absl::StatusOr<PipelineStatus> Engine::Pause(std::string_view pipeline_id) {
+absl::StatusOr<PipelineStatus> Engine::SetDesired(std::string_view pipeline_id,
+                                                  state::DesiredState desired) {
   auto actor = Find(pipeline_id);
   if (actor == nullptr) return Get(pipeline_id).status();
   if (actor->Status().state == PipelineState::kDeleting) {
-    return absl::FailedPreconditionError("the pipeline is being deleted");
+    return absl::FailedPreconditionError(
+        absl::StrCat("pipeline \"", AsAbsl(pipeline_id), "\" is being deleted"));
   }
-  if (absl::Status s = store_->SetDesiredState(pipeline_id, state::DesiredState::kPaused);
-      !s.ok()) {
-    return s;
-  }
-  actor->SetDesiredState(state::DesiredState::kPaused);
+  if (absl::Status s = store_->SetDesiredState(pipeline_id, desired); !s.ok()) return s;
+  actor->SetDesiredState(desired);
   return actor->Status();
 }
 
+absl::StatusOr<PipelineStatus> Engine::Pause(std::string_view pipeline_id) {
+  return SetDesired(pipeline_id, state::DesiredState::kPaused);
+}
+
 absl::StatusOr<PipelineStatus> Engine::Resume(std::string_view pipeline_id) {
-  auto actor = Find(pipeline_id);
-  if (actor == nullptr) return Get(pipeline_id).status();
-  if (actor->Status().state == PipelineState::kDeleting) {
-    return absl::FailedPreconditionError("the pipeline is being deleted");
-  }
-  if (absl::Status s = store_->SetDesiredState(pipeline_id, state::DesiredState::kRunning);
-      !s.ok()) {
-    return s;
-  }
-  actor->SetDesiredState(state::DesiredState::kRunning);
-  return actor->Status();
+  return SetDesired(pipeline_id, state::DesiredState::kRunning);
 }
 
 absl::StatusOr<PipelineStatus> Engine::Delete(std::string_view pipeline_id, bool keep_slot) {

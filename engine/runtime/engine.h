@@ -99,6 +99,8 @@ class Engine {
   [[nodiscard]] absl::StatusOr<std::vector<pipeline::CheckResult>> CheckLive(
       std::string_view pipeline_id, const pipeline::PipelineSpec& spec);
   std::shared_ptr<PipelineActor> Find(std::string_view pipeline_id) const;
+  [[nodiscard]] absl::StatusOr<PipelineStatus> SetDesired(std::string_view pipeline_id,
+                                                          state::DesiredState desired);
   std::shared_ptr<PipelineActor> AddActor(state::PipelineRecord record,
                                           pipeline::PipelineSpec spec);
   void Fire(uint64_t key);

@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/postgres/pg_connection.h"
 #include "engine/runtime/engine.h"
+#include "tests/bench/recvlogical.h"
 #include "tests/support/pg_cluster.h"
 
 namespace dbmazz {
@@ -155,35 +156,6 @@ void WaitState(runtime::Engine& engine, const std::string& id, runtime::Pipeline
   }
 }
 
-double RunRecvlogical(const std::string& bin_dir, const std::string& dsn, const std::string& slot,
-                      const std::string& publication, Lsn end_lsn, int proto) {
-  std::string recvlogical = bin_dir + "/pg_recvlogical";
-  std::vector<std::string> args = {recvlogical, "-d",
-                                   dsn,         "--slot",
-                                   slot,        "--start",
-                                   "-f",        "/dev/null",
-                                   "-o",        absl::StrCat("proto_version=", proto),
-                                   "-o",        absl::StrCat("publication_names=", publication),
-                                   "-E",        FormatLsn(end_lsn),
-                                   "--no-loop"};
-  absl::Time start = absl::Now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "pg_recvlogical failed (status %d)\n", status);
-    std::exit(1);
-  }
-  return absl::ToDoubleSeconds(absl::Now() - start);
-}
-
 struct Args {
   uint64_t rows = 1000000;
   int pipelines = 200;
@@ -211,8 +183,9 @@ void CatchUp(const Args& args, const testing::PgCluster& cluster, const Emulator
   Lsn end = CurrentLsn(cluster);
   int proto = replication::DefaultProtocolVersion(cluster.server_version_num());
   // pg_recvlogical stops at --endpos; the last commit ends at or before it.
-  double recv = RunRecvlogical(cluster.bin_dir(), cluster.Dsn("postgres"), "recv",
-                               pipeline::DefaultPublicationName("catchup"), end, proto);
+  double recv =
+      bench::RunRecvlogical(cluster.bin_dir() + "/pg_recvlogical", cluster.Dsn("postgres"), "recv",
+                            pipeline::DefaultPublicationName("catchup"), end, proto);
   double cpu0 = CpuSeconds();
   absl::Time start = absl::Now();
   Check(engine.Resume("catchup").status(), "resume");

@@ -22,6 +22,7 @@
 #include "engine/postgres/pg_connection.h"
 #include "engine/postgres/source_admin.h"
 #include "engine/replication/replication_stream.h"
+#include "tests/bench/recvlogical.h"
 #include "tests/support/pg_cluster.h"
 
 namespace dbmazz {
@@ -92,35 +93,6 @@ double RunDbmazz(const std::string& dsn, const std::string& slot, uint64_t rows,
   Check((*stream)->Close(), "close");
   *end_lsn = consumer.last_end;
   return seconds;
-}
-
-double RunRecvlogical(const std::string& recvlogical, const std::string& dsn,
-                      const std::string& slot, Lsn end_lsn, int proto) {
-  // pg_recvlogical stops after writing the record at exactly --endpos.
-  std::vector<std::string> args = {recvlogical, "-d",
-                                   dsn,         "--slot",
-                                   slot,        "--start",
-                                   "-f",        "/dev/null",
-                                   "-o",        absl::StrCat("proto_version=", proto),
-                                   "-o",        "publication_names=bench_pub",
-                                   "-E",        FormatLsn(end_lsn),
-                                   "--no-loop"};
-  absl::Time start = absl::Now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "pg_recvlogical failed (status %d)\n", status);
-    std::exit(1);
-  }
-  return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 double Median(std::vector<double> v) {
@@ -199,7 +171,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < repeat; ++r) {
       Lsn ours_end = 0;
       auto recv = [&] {
-        recv_s.push_back(RunRecvlogical(recvlogical, dsn, absl::StrCat("s_recv_", r), end, proto));
+        recv_s.push_back(bench::RunRecvlogical(recvlogical, dsn, absl::StrCat("s_recv_", r),
+                                               "bench_pub", end, proto));
       };
       auto ours = [&] {
         ours_s.push_back(RunDbmazz(dsn, absl::StrCat("s_ours_", r), rows, &ours_end));

@@ -42,14 +42,7 @@ TEST(EngineCrashTest, TenKillsUnderLoadLoseNothing) {
   std::string state = absl::StrCat(dir, "/state.db");
   std::string spec_file = absl::StrCat(dir, "/spec.json");
 
-  pipeline::PipelineSpec spec;
-  spec.source.dsn = PgEnvironment::cluster().Dsn("crash");
-  spec.tables.push_back({postgres::TableName{"public", "orders"}, "", {}});
-  spec.tables.push_back({postgres::TableName{"public", "items"}, "", {}});
-  spec.sink.fe_url = workload.emulator().fe_url();
-  spec.sink.database = ShopWorkload::kDatabase;
-  spec.sink.user = ShopWorkload::kUser;
-  spec.sink.password = ShopWorkload::kPassword;
+  pipeline::PipelineSpec spec = workload.Spec();
   spec.batching.max_rows = 100;
   spec.batching.max_latency = absl::Milliseconds(50);
   std::ofstream(spec_file) << pipeline::SpecToJson(spec, /*redact=*/false);

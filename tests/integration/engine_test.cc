@@ -59,14 +59,7 @@ class EngineTest : public ::testing::Test {
 
   pipeline::PipelineSpec Spec() { return Spec(workload_); }
   pipeline::PipelineSpec Spec(ShopWorkload& workload) {
-    pipeline::PipelineSpec spec;
-    spec.source.dsn = PgEnvironment::cluster().Dsn(workload.db());
-    spec.tables.push_back({postgres::TableName{"public", "orders"}, "", {}});
-    spec.tables.push_back({postgres::TableName{"public", "items"}, "", {}});
-    spec.sink.fe_url = workload.emulator().fe_url();
-    spec.sink.database = ShopWorkload::kDatabase;
-    spec.sink.user = ShopWorkload::kUser;
-    spec.sink.password = ShopWorkload::kPassword;
+    pipeline::PipelineSpec spec = workload.Spec();
     spec.sink.max_retries = 2;
     spec.batching.max_rows = 200;
     spec.batching.max_latency = absl::Milliseconds(100);

@@ -34,6 +34,18 @@ databases:
 
 }  // namespace
 
+pipeline::PipelineSpec ShopWorkload::Spec() const {
+  pipeline::PipelineSpec spec;
+  spec.source.dsn = cluster_->Dsn(db_);
+  spec.tables.push_back({postgres::TableName{"public", "orders"}, "", {}});
+  spec.tables.push_back({postgres::TableName{"public", "items"}, "", {}});
+  spec.sink.fe_url = emulator_->fe_url();
+  spec.sink.database = kDatabase;
+  spec.sink.user = kUser;
+  spec.sink.password = kPassword;
+  return spec;
+}
+
 void ShopWorkload::Sql(std::string_view sql) {
   absl::Status s = cluster_->Exec(sql, db_);
   ASSERT_TRUE(s.ok()) << s << "\n" << sql;

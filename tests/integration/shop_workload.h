@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "engine/pipeline/pipeline_spec.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/starrocks_emulator/emulator.h"
 
@@ -33,6 +34,9 @@ class ShopWorkload {
   bool Converged();
   std::vector<std::string> SourceOrders();
   std::vector<std::string> TargetOrders();
+
+  // A pipeline spec for this database (orders and items) into the emulator.
+  pipeline::PipelineSpec Spec() const;
 
   starrocks_emulator::StarRocksEmulator& emulator() { return *emulator_; }
   const std::string& db() const { return db_; }

@@ -59,6 +59,8 @@ absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
   if (!created_publication.ok()) return created_publication.status();
   auto slot = admin.GetSlot(config.slot_name);
   if (!slot.ok()) return slot.status();
+  auto checkpoint = store.LoadCheckpoint(config.pipeline_id);
+  if (!checkpoint.ok()) return checkpoint.status();
   bool created_slot = false;
   if (slot->has_value()) {
     if ((*slot)->plugin != "pgoutput" || (*slot)->slot_type != "logical") {
@@ -72,9 +74,19 @@ absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
           "removed WAL it still needed. Changes since the checkpoint cannot be streamed; "
           "delete the pipeline and create it again with a fresh snapshot"));
     }
-  } else if (record.slot_created_by_us) {
+    if (*checkpoint == kInvalidLsn && (*slot)->confirmed_flush_lsn != kInvalidLsn) {
+      // Adopting an existing slot: from now on the pipeline has a position,
+      // so the slot's disappearance is detected like one we created.
+      if (absl::Status s = store.SaveCheckpoint(config.pipeline_id, (*slot)->confirmed_flush_lsn);
+          !s.ok()) {
+        return s;
+      }
+    }
+  } else if (record.slot_created_by_us || *checkpoint != kInvalidLsn) {
+    // The pipeline has streamed from this slot before (created by it or
+    // adopted): a new slot would start at the current WAL position.
     return absl::FailedPreconditionError(absl::StrCat(
-        "replication slot \"", config.slot_name, "\" created by this pipeline no longer exists ",
+        "replication slot \"", config.slot_name, "\" used by this pipeline no longer exists ",
         "(dropped outside dbmazz?). dbmazz will not recreate it, because changes made since ",
         "the last checkpoint would be skipped silently; delete and recreate the pipeline to "
         "resynchronise"));
@@ -87,6 +99,15 @@ absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
                                                     replication::SnapshotAction::kNothing);
     if (!slot_made.ok()) return slot_made.status();
     created_slot = true;
+    if (absl::Status s = store.SetCreatedByUs(
+            config.pipeline_id, true, record.publication_created_by_us || *created_publication);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = store.SaveCheckpoint(config.pipeline_id, slot_made->consistent_point);
+        !s.ok()) {
+      return s;
+    }
   }
   if (created_slot || *created_publication) {
     return store.SetCreatedByUs(config.pipeline_id, record.slot_created_by_us || created_slot,

@@ -73,7 +73,9 @@ void ReplicationStream::ConfirmDurable(Lsn end_lsn) {
 }
 
 absl::Time ReplicationStream::next_status_time() const {
-  if (reply_requested_ || write_pending_) return absl::Now();
+  // A reply the server asked for is due at once. An unsent status
+  // (write_pending_) waits for the socket to be writable, not for a time.
+  if (reply_requested_) return absl::InfinitePast();
   absl::Time periodic = last_status_time_ + options_.status_interval;
   if (flush_lsn_ > last_status_flush_)
     periodic = std::min(periodic, last_status_time_ + absl::Seconds(1));

@@ -154,5 +154,27 @@ TEST_F(PipelineRunnerTest, ASlotDroppedBehindOurBackIsNeverRecreated) {
   EXPECT_EQ(Slot().status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(PipelineRunnerTest, AnAdoptedSlotDroppedBehindOurBackIsNeverRecreated) {
+  // The slot exists before the pipeline first starts: it is adopted, not ours.
+  workload_.Sql(
+      absl::StrCat("SELECT pg_create_logical_replication_slot('dbmazz_", db_, "', 'pgoutput')"));
+  {
+    auto runner = PipelineRunner::Start(Config(), store_.get());
+    ASSERT_TRUE(runner.ok()) << runner.status();
+    auto record = store_->GetPipeline(db_);
+    ASSERT_TRUE(record.ok());
+    EXPECT_FALSE(record->slot_created_by_us);
+    workload_.Run(0);
+    ASSERT_TRUE(StepUntil(**runner, [&] { return workload_.Converged(); }).ok());
+    ASSERT_TRUE((*runner)->Stop().ok());
+  }
+  workload_.Sql(absl::StrCat("SELECT pg_drop_replication_slot('dbmazz_", db_, "')"));
+  workload_.Run(1);  // would be skipped by a recreated slot
+  auto runner = PipelineRunner::Start(Config(), store_.get());
+  ASSERT_FALSE(runner.ok());
+  EXPECT_EQ(runner.status().code(), absl::StatusCode::kFailedPrecondition) << runner.status();
+  EXPECT_EQ(Slot().status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace dbmazz::pipeline

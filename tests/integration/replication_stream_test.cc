@@ -80,9 +80,9 @@ class ReplicationStreamTest : public ::testing::Test {
     return s.ok() ? s->consistent_point : 0;
   }
 
-  absl::StatusOr<std::unique_ptr<ReplicationStream>> Start(Lsn resume_after = 0,
-                                                           std::string slot = "",
-                                                           std::string pub = "p") {
+  absl::StatusOr<std::unique_ptr<ReplicationStream>> Start(
+      Lsn resume_after = 0, std::string slot = "", std::string pub = "p",
+      absl::Duration status_interval = absl::Seconds(10)) {
     if (slot.empty()) slot = db_;
     auto repl = PgConnection::Connect(Dsn(), ReplicationOptions());
     if (!repl.ok()) return repl.status();
@@ -90,6 +90,7 @@ class ReplicationStreamTest : public ::testing::Test {
     options.start.slot_name = slot;
     options.start.publications = {pub};
     options.resume_after = resume_after;
+    options.status_interval = status_interval;
     return ReplicationStream::Start(std::move(*repl), options);
   }
 
@@ -352,6 +353,30 @@ TEST_F(ReplicationStreamTest, IdleSlotAdvancesPastUnpublishedTraffic) {
   auto slot = Slot();
   ASSERT_TRUE(slot.ok());
   EXPECT_GE(slot->confirmed_flush_lsn, *target);
+}
+
+// The server asks for a reply (keepalive with the reply flag) when half of
+// wal_sender_timeout passed without feedback; answering it is what keeps the
+// session alive when the periodic status is rarer than the timeout.
+TEST_F(ReplicationStreamTest, AnswersKeepalivesThatRequestAReply) {
+  Sql("CREATE TABLE t (id int PRIMARY KEY)");
+  CreatePublicationAndSlot({"t"});
+  ASSERT_TRUE(cluster().Exec("ALTER SYSTEM SET wal_sender_timeout = '2s'").ok());
+  ASSERT_TRUE(cluster().Exec("SELECT pg_reload_conf()").ok());
+  auto stream = Start(0, "", "p", /*status_interval=*/absl::Minutes(5));
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  ChangeRecorder rec;
+  absl::Time end = absl::Now() + absl::Seconds(6);  // three timeouts
+  absl::Status status;
+  while (status.ok() && absl::Now() < end) {
+    status = (*stream)->PollAndPump(rec, 100, absl::Now() + absl::Milliseconds(100)).status();
+  }
+  ASSERT_TRUE(cluster().Exec("ALTER SYSTEM RESET wal_sender_timeout").ok());
+  ASSERT_TRUE(cluster().Exec("SELECT pg_reload_conf()").ok());
+  ASSERT_TRUE(status.ok()) << status;
+  Sql("INSERT INTO t VALUES (1)");
+  Collect(**stream, rec, 1);
+  ASSERT_TRUE((*stream)->Close().ok());
 }
 
 TEST_F(ReplicationStreamTest, IdentifySystemAndSlotReport) {

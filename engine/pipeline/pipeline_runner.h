@@ -114,6 +114,8 @@ class PipelineRunner {
   // Stops reading and sends everything buffered; Drained() turns true once
   // it is loaded and checkpointed. Keep calling Advance() meanwhile.
   void BeginDrain();
+  // Reading resumes (a resume arrived while a pause was draining).
+  void EndDrain() { draining_ = false; }
   bool Drained() const;
   // Ends the replication session cleanly (after Drained(), for a pause).
   [[nodiscard]] absl::Status Close();

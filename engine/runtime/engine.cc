@@ -29,9 +29,11 @@ absl::Status Engine::Start() {
   if (!reactor.ok()) return reactor.status();
   reactor_ = std::move(*reactor);
   pool_ = std::make_unique<WorkerPool>(options_.worker_threads);
+  admin_pool_ = std::make_unique<WorkerPool>(std::max(1, options_.admin_threads));
 
   context_.store = store_.get();
   context_.pool = pool_.get();
+  context_.admin_pool = admin_pool_.get();
   context_.reactor = reactor_.get();
   context_.dispatcher = dispatcher_.get();
   committer_ = std::make_unique<CheckpointCommitter>(store_.get());
@@ -94,18 +96,24 @@ Engine::~Engine() {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
-  slot_monitor_.reset();
+  // Nothing starts new work from here on; the objects stay until the
+  // runners are gone (they disarm the reactor and cancel their loads).
   context_.stopping.store(true);
-  pool_.reset();  // joins the workers; later turns are dropped
-  actors.clear();
+  slot_monitor_.reset();
+  if (pool_ != nullptr) pool_->Shutdown();
+  if (admin_pool_ != nullptr) admin_pool_->Shutdown();
   {
     absl::MutexLock lock(&mu_);
     by_key_.clear();
-    by_id_.clear();  // runners go away here (loads cancelled, sockets disarmed)
+    by_id_.clear();
   }
+  for (auto& actor : actors) actor->Abandon();
+  actors.clear();
   reactor_.reset();
   dispatcher_.reset();
   committer_.reset();  // commits what is pending
+  pool_.reset();
+  admin_pool_.reset();
   store_.reset();
 }
 

@@ -46,6 +46,9 @@ namespace dbmazz::runtime {
 struct EngineOptions {
   std::string state_path;  // SQLite file; created 0600 if missing
   int worker_threads = 0;  // 0: one per hardware thread
+  // Threads for steps that may block on the network (connecting, creating
+  // or dropping slots, closing sessions), kept off the streaming workers.
+  int admin_threads = 4;
   absl::Duration retry_initial = absl::Seconds(1);
   absl::Duration retry_max = absl::Seconds(60);
   absl::Duration connect_timeout = absl::Seconds(10);
@@ -113,6 +116,7 @@ class Engine {
   std::unique_ptr<sink::LoadDispatcher> dispatcher_;
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> admin_pool_;
   std::unique_ptr<SlotMonitor> slot_monitor_;
 
   // Serializes Create/Delete against each other (name checks, then insert).

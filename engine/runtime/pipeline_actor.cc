@@ -26,17 +26,16 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
       slot_name_(spec.source.slot_name),
       context_(context),
       log_(PipelineLogger(record.pipeline_id)),
-      record_(std::move(record)),
       spec_(std::move(spec)),
       backoff_(context->retry_initial, context->retry_max, std::hash<std::string>{}(id_) ^ key) {
   absl::MutexLock lock(&mu_);
-  commands_ = Commands{record_.desired_state, false, false, false, false, false};
+  commands_.desired = record.desired_state;
   status_.pipeline_id = id_;
-  status_.desired_state = record_.desired_state;
-  status_.create_time = record_.create_time;
-  status_.update_time = record_.update_time;
-  status_.state = record_.desired_state == state::DesiredState::kPaused ? PipelineState::kPaused
-                                                                        : PipelineState::kCreating;
+  status_.desired_state = record.desired_state;
+  status_.create_time = record.create_time;
+  status_.update_time = record.update_time;
+  status_.state = record.desired_state == state::DesiredState::kPaused ? PipelineState::kPaused
+                                                                       : PipelineState::kCreating;
   status_.state_time = absl::Now();
   // The published spec never carries a password.
   auto redacted = pipeline::SpecFromJson(pipeline::SpecToJson(spec_, /*redact=*/true));
@@ -48,6 +47,7 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
 PipelineActor::~PipelineActor() { StopRunner(); }
 
 void PipelineActor::Schedule() {
+  if (context_->stopping.load()) return;
   std::shared_ptr<PipelineActor> self = weak_from_this().lock();
   if (self == nullptr) return;
   {
@@ -75,8 +75,31 @@ void PipelineActor::RunTurn() {
     running_ = false;
     again = again_;
     again_ = false;
+    // A shutdown is complete once nothing runs or waits for a job.
+    if (commands_.shutdown && (phase_ == Phase::kIdle || phase_ == Phase::kWaitRetry ||
+                               phase_ == Phase::kFailed || phase_ == Phase::kDone)) {
+      shutdown_complete_ = true;
+    }
   }
   if (again) Schedule();
+}
+
+void PipelineActor::RequestDelete(bool keep_slot) {
+  {
+    absl::MutexLock lock(&mu_);
+    commands_.delete_requested = true;
+    commands_.keep_slot = keep_slot;
+    ++commands_.delete_seq;
+    status_.state = PipelineState::kDeleting;
+    status_.message = "deleting";
+  }
+  Schedule();
+}
+
+void PipelineActor::Abandon() {
+  StopRunner();
+  absl::MutexLock lock(&mu_);
+  jobs_.started = absl::CancelledError("engine stopped");
 }
 
 void PipelineActor::SetDesiredState(state::DesiredState desired) {
@@ -85,17 +108,6 @@ void PipelineActor::SetDesiredState(state::DesiredState desired) {
     commands_.desired = desired;
     status_.desired_state = desired;
     if (desired == state::DesiredState::kRunning) commands_.retry_now = true;
-  }
-  Schedule();
-}
-
-void PipelineActor::RequestDelete(bool keep_slot) {
-  {
-    absl::MutexLock lock(&mu_);
-    commands_.delete_requested = true;
-    commands_.keep_slot = keep_slot;
-    status_.state = PipelineState::kDeleting;
-    status_.message = "deleting";
   }
   Schedule();
 }
@@ -180,6 +192,22 @@ pipeline::RunnerConfig PipelineActor::MakeRunnerConfig() {
   return c;
 }
 
+void PipelineActor::OnSlotHealth(const SlotHealth& health) {
+  bool lost = health.exists && health.wal_status == "lost";
+  {
+    absl::MutexLock lock(&mu_);
+    status_.slot = health;
+    if (!lost || status_.state == PipelineState::kFailed) return;
+    commands_.slot_lost = true;
+  }
+  Schedule();
+}
+
+void PipelineActor::RunJob(absl::AnyInvocable<void()> job) {
+  context_->admin_pool->Submit(
+      [self = shared_from_this(), job = std::move(job)]() mutable { job(); });
+}
+
 void PipelineActor::StopRunner() {
   if (runner_ == nullptr) return;
   context_->reactor->Disarm(key_);
@@ -193,30 +221,18 @@ void PipelineActor::StopRunner() {
   running_since_ = absl::InfiniteFuture();
 }
 
-void PipelineActor::OnSlotHealth(const SlotHealth& health) {
-  bool lost = health.exists && health.wal_status == "lost";
-  {
-    absl::MutexLock lock(&mu_);
-    status_.slot = health;
-    if (!lost || status_.state == PipelineState::kFailed) return;
-    commands_.slot_lost = true;
-  }
-  Schedule();
-}
-
 void PipelineActor::Turn(absl::Time now) {
   Commands c;
   {
     absl::MutexLock lock(&mu_);
     c = commands_;
     commands_.retry_now = false;
+    if (c.slot_lost) commands_.slot_lost = false;
   }
   if (phase_ == Phase::kDone) return;
-  if (c.slot_lost && phase_ != Phase::kFailed && !c.delete_requested) {
-    {
-      absl::MutexLock lock(&mu_);
-      commands_.slot_lost = false;
-    }
+  if (!TakeJobResults()) return;
+  if (c.slot_lost && phase_ != Phase::kFailed && phase_ != Phase::kDeleting &&
+      !c.delete_requested) {
     Fail(absl::FailedPreconditionError(absl::StrCat(
              "replication slot \"", spec_.source.slot_name,
              "\" is lost (wal_status = lost): PostgreSQL removed WAL the pipeline still needed "
@@ -225,70 +241,220 @@ void PipelineActor::Turn(absl::Time now) {
          now);
     return;
   }
-  if (c.delete_requested) {
-    Delete(c.keep_slot);
+  if (c.delete_requested && phase_ != Phase::kDeleting) {
+    StopRunner();  // no drain: the data is being deleted
+    StartDeleteJob(c);
     return;
   }
-  if (c.shutdown && (phase_ != Phase::kRunning && phase_ != Phase::kDraining)) {
-    phase_ = Phase::kDone;
-    absl::MutexLock lock(&mu_);
-    shutdown_complete_ = true;
-    return;
-  }
-  if (phase_ == Phase::kRunning || phase_ == Phase::kDraining) {
-    TurnRunning(c, now);
-    return;
-  }
-  if (phase_ == Phase::kFailed || phase_ == Phase::kWaitRetry) {
-    if (c.retry_now && c.desired == state::DesiredState::kRunning) {
-      phase_ = Phase::kIdle;  // resume: try again now
-    } else if (phase_ == Phase::kWaitRetry && c.desired == state::DesiredState::kPaused) {
-      phase_ = Phase::kIdle;
-    } else if (phase_ == Phase::kWaitRetry && now >= next_attempt_) {
-      phase_ = Phase::kIdle;
-    } else {
-      if (phase_ == Phase::kWaitRetry)
-        context_->reactor->Arm(key_, -1, false, false, next_attempt_);
+  switch (phase_) {
+    case Phase::kRunning:
+    case Phase::kDraining:
+      TurnRunning(c, now);
       return;
-    }
+    case Phase::kWaitRetry:
+      if (c.shutdown) return;
+      if (c.desired == state::DesiredState::kRunning && !c.retry_now && now < next_attempt_) {
+        context_->reactor->Arm(key_, -1, false, false, next_attempt_);
+        return;
+      }
+      if (c.retry_now) attempt_ = 0;  // an explicit resume starts afresh
+      phase_ = Phase::kIdle;
+      break;
+    case Phase::kFailed:
+      if (!c.retry_now || c.desired != state::DesiredState::kRunning || c.shutdown) return;
+      attempt_ = 0;
+      phase_ = Phase::kIdle;
+      break;
+    default:
+      break;
   }
-  // Idle.
+  if (phase_ == Phase::kIdle) TurnIdle(c);
+}
+
+bool PipelineActor::TakeJobResults() {
+  if (phase_ == Phase::kStarting) {
+    absl::StatusOr<std::unique_ptr<pipeline::PipelineRunner>> started;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!jobs_.start_done) return false;
+      jobs_.start_done = false;
+      started = std::move(jobs_.started);
+    }
+    if (!started.ok()) {
+      phase_ = Phase::kIdle;
+      Fail(started.status(), absl::Now());
+      return false;
+    }
+    runner_ = std::move(*started);
+    phase_ = Phase::kRunning;
+    running_since_ = absl::Now();
+    std::string message = absl::StrCat("streaming from ", FormatLsn(runner_->checkpoint()));
+    log_->info("{}", message);
+    Event(ever_started_ ? "resumed" : "started", message);
+    ever_started_ = true;
+    Publish(PipelineState::kStreaming, "streaming");
+    return true;  // the turn goes on: pause, delete or stream
+  }
+  if (phase_ == Phase::kClosing) {
+    absl::Status closed;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!jobs_.close_done) return false;
+      jobs_.close_done = false;
+      closed = jobs_.closed;
+    }
+    if (!closed.ok()) log_->warn("closing the replication session: {}", closed.ToString());
+    std::string note = drain_complete_
+                           ? absl::StrCat("checkpoint ", FormatLsn(Status().checkpoint_lsn))
+                           : "drain timed out; unloaded rows will be read again";
+    if (draining_for_shutdown_) {
+      log_->info("stopped ({})", note);
+      phase_ = Phase::kDone;
+      return false;
+    }
+    phase_ = Phase::kIdle;
+    attempt_ = 0;
+    log_->info("paused ({})", note);
+    Event("paused", note);
+    Publish(PipelineState::kPaused, "paused");
+    if (context_->on_paused) context_->on_paused();  // show the retained WAL soon
+    return true;                                     // resumed meanwhile? TurnIdle looks
+  }
+  if (phase_ == Phase::kDeleting) {
+    absl::Status deleted;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!jobs_.delete_done) return false;
+      jobs_.delete_done = false;
+      deleted = jobs_.deleted;
+      // A newer request (e.g. with keep_slot) is served by a new job.
+      if (!deleted.ok() && commands_.delete_seq == delete_job_seq_) {
+        commands_.delete_requested = false;
+      }
+    }
+    if (deleted.ok()) {
+      context_->reactor->Disarm(key_);
+      log_->info("deleted");
+      phase_ = Phase::kDone;
+      Publish(PipelineState::kDeleting, "deleted");
+      if (context_->on_deleted) context_->on_deleted(id_);
+      return false;
+    }
+    std::string message =
+        absl::StrCat("delete failed, the pipeline is kept: ", deleted.message(),
+                     ". Retry the delete, or delete with keep_slot and drop the slot yourself");
+    phase_ = Phase::kFailed;
+    log_->error("{}", message);
+    Event("failed", message);
+    Publish(PipelineState::kFailed, message);
+    return true;  // a newer delete request may be waiting
+  }
+  return true;
+}
+
+void PipelineActor::TurnIdle(const Commands& c) {
+  if (c.shutdown) return;
   if (c.desired == state::DesiredState::kPaused) {
     if (Status().state != PipelineState::kPaused) {
       attempt_ = 0;
       Publish(PipelineState::kPaused, "paused");
     }
-    // The slot keeps WAL while paused: show how much.
     return;
   }
-  StartRunner(now);
+  StartRunnerJob();
 }
 
-void PipelineActor::StartRunner(absl::Time now) {
+void PipelineActor::StartRunnerJob() {
   Publish(attempt_ > 0 ? PipelineState::kRetrying : PipelineState::kCreating,
           ever_started_ ? "connecting" : "preparing the source and connecting");
-  auto runner = pipeline::PipelineRunner::Start(MakeRunnerConfig(), context_->store);
-  if (!runner.ok()) {
-    Fail(runner.status(), absl::Now());
-    return;
+  phase_ = Phase::kStarting;
+  RunJob([this, config = MakeRunnerConfig()]() mutable {
+    auto started = pipeline::PipelineRunner::Start(std::move(config), context_->store);
+    {
+      absl::MutexLock lock(&mu_);
+      jobs_.started = std::move(started);
+      jobs_.start_done = true;
+    }
+    Schedule();
+  });
+}
+
+void PipelineActor::StartCloseJob() {
+  context_->reactor->Disarm(key_);
+  PublishStats();
+  {
+    absl::MutexLock lock(&mu_);
+    base_ = status_;
   }
-  runner_ = std::move(*runner);
-  phase_ = Phase::kRunning;
-  running_since_ = now;
-  std::string message = absl::StrCat("streaming from ", FormatLsn(runner_->checkpoint()));
-  log_->info("{}", message);
-  Event(ever_started_ ? "resumed" : "started", message);
-  ever_started_ = true;
-  Publish(PipelineState::kStreaming, "streaming");
-  Schedule();
+  phase_ = Phase::kClosing;
+  running_since_ = absl::InfiniteFuture();
+  RunJob([this, runner = std::move(runner_)]() mutable {
+    absl::Status closed = runner->Close();
+    runner.reset();
+    {
+      absl::MutexLock lock(&mu_);
+      jobs_.closed = closed;
+      jobs_.close_done = true;
+    }
+    Schedule();
+  });
+}
+
+void PipelineActor::StartDeleteJob(const Commands& c) {
+  phase_ = Phase::kDeleting;
+  delete_job_seq_ = c.delete_seq;
+  Publish(PipelineState::kDeleting, "dropping the slot and publication");
+  RunJob([this, keep_slot = c.keep_slot]() {
+    absl::Status dropped;
+    // The runner records in the store whether it created the slot/publication.
+    auto record = context_->store->GetPipeline(id_);
+    if (!record.ok()) dropped = record.status();
+    bool drop_slot = record.ok() && record->slot_created_by_us && !keep_slot;
+    bool drop_publication = record.ok() && record->publication_created_by_us && !keep_slot;
+    if (dropped.ok() && (drop_slot || drop_publication)) {
+      postgres::ConnectOptions options;
+      options.connect_timeout = context_->connect_timeout;
+      auto conn = postgres::PgConnection::Connect(spec_.source.dsn, options);
+      if (!conn.ok()) {
+        dropped = conn.status();
+      } else {
+        postgres::SourceAdmin admin(conn->get());
+        // The walsender of the connection just closed may hold the slot a
+        // moment longer (kUnavailable while active): bounded wait.
+        absl::Time deadline = absl::Now() + absl::Seconds(30);
+        while (drop_slot) {
+          dropped = admin.DropSlot(spec_.source.slot_name);
+          if (dropped.code() == absl::StatusCode::kNotFound) dropped = absl::OkStatus();
+          if (dropped.code() != absl::StatusCode::kUnavailable || absl::Now() >= deadline) break;
+          absl::SleepFor(absl::Milliseconds(100));
+        }
+        if (dropped.ok() && drop_publication) {
+          dropped = admin.DropPublication(spec_.source.publication_name);
+        }
+      }
+    }
+    if (dropped.ok()) dropped = context_->store->DeletePipeline(id_);
+    {
+      absl::MutexLock lock(&mu_);
+      jobs_.deleted = dropped;
+      jobs_.delete_done = true;
+    }
+    Schedule();
+  });
 }
 
 void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
-  if (phase_ == Phase::kRunning && (c.shutdown || c.desired == state::DesiredState::kPaused)) {
+  bool pause = c.desired == state::DesiredState::kPaused;
+  if (phase_ == Phase::kRunning && (c.shutdown || pause)) {
     runner_->BeginDrain();
     phase_ = Phase::kDraining;
+    draining_for_shutdown_ = c.shutdown;
     drain_deadline_ = now + context_->drain_timeout;
     Publish(PipelineState::kStreaming, c.shutdown ? "stopping" : "pausing");
+  } else if (phase_ == Phase::kDraining && !c.shutdown && !pause) {
+    runner_->EndDrain();  // resumed while pausing
+    phase_ = Phase::kRunning;
+    Publish(PipelineState::kStreaming, "streaming");
   }
   auto wants = runner_->Advance(now);
   if (!wants.ok()) {
@@ -298,28 +464,9 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
   PublishStats();
   if (attempt_ > 0 && now - running_since_ >= context_->retry_reset_after) attempt_ = 0;
   if (phase_ == Phase::kDraining) {
-    bool drained = runner_->Drained();
-    if (drained || now >= drain_deadline_) {
-      context_->reactor->Disarm(key_);
-      absl::Status closed = runner_->Close();
-      if (!closed.ok()) log_->warn("closing the replication session: {}", closed.ToString());
-      std::string note = drained ? absl::StrCat("checkpoint ", FormatLsn(runner_->checkpoint()))
-                                 : "drain timed out; unloaded rows will be read again";
-      StopRunner();
-      if (c.shutdown) {
-        phase_ = Phase::kDone;
-        log_->info("stopped ({})", note);
-        absl::MutexLock lock(&mu_);
-        shutdown_complete_ = true;
-        return;
-      }
-      phase_ = Phase::kIdle;
-      attempt_ = 0;
-      log_->info("paused ({})", note);
-      Event("paused", note);
-      Publish(PipelineState::kPaused, "paused");
-      if (context_->on_paused) context_->on_paused();  // show the retained WAL soon
-      Schedule();                                      // resumed meanwhile? the next turn looks
+    drain_complete_ = runner_->Drained();
+    if (drain_complete_ || now >= drain_deadline_) {
+      StartCloseJob();
       return;
     }
   }
@@ -334,7 +481,10 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
     read = false;  // look again shortly rather than on the next byte
     wake_at = std::min(wake_at, now + absl::Microseconds(500));
   }
-  context_->reactor->Arm(key_, runner_->socket(), read, wants->write, wake_at);
+  // With no interest the socket leaves the epoll set (a dead connection
+  // would otherwise report HUP over and over).
+  int fd = read || wants->write ? runner_->socket() : -1;
+  context_->reactor->Arm(key_, fd, read, wants->write, wake_at);
 }
 
 void PipelineActor::Fail(const absl::Status& error, absl::Time now) {
@@ -359,76 +509,10 @@ void PipelineActor::Fail(const absl::Status& error, absl::Time now) {
     return;
   }
   phase_ = Phase::kFailed;
+  context_->reactor->Disarm(key_);
   log_->error("failed: {}", message);
   Event("failed", message);
   Publish(PipelineState::kFailed, message);
-}
-
-void PipelineActor::Delete(bool keep_slot) {
-  StopRunner();
-  Publish(PipelineState::kDeleting, "dropping the slot and publication");
-  // The runner records in the store whether it created the slot/publication.
-  if (auto stored = context_->store->GetPipeline(id_); stored.ok()) record_ = std::move(*stored);
-  absl::Status dropped;
-  bool drop_slot = record_.slot_created_by_us && !keep_slot;
-  bool drop_publication = record_.publication_created_by_us && !keep_slot;
-  if (drop_slot || drop_publication) {
-    postgres::ConnectOptions options;
-    options.connect_timeout = context_->connect_timeout;
-    auto conn = postgres::PgConnection::Connect(spec_.source.dsn, options);
-    if (!conn.ok()) {
-      dropped = conn.status();
-    } else {
-      postgres::SourceAdmin admin(conn->get());
-      if (drop_slot) {
-        dropped = admin.DropSlot(spec_.source.slot_name);
-        if (dropped.code() == absl::StatusCode::kNotFound) dropped = absl::OkStatus();
-        // The walsender of the connection just closed may hold the slot a
-        // moment longer (kUnavailable while active): look again shortly,
-        // without holding the worker.
-        if (dropped.code() == absl::StatusCode::kUnavailable) {
-          absl::Time now = absl::Now();
-          if (delete_deadline_ == absl::InfiniteFuture())
-            delete_deadline_ = now + absl::Seconds(30);
-          if (now < delete_deadline_) {
-            context_->reactor->Arm(key_, -1, false, false, now + absl::Milliseconds(100));
-            return;
-          }
-        }
-      }
-      if (dropped.ok() && drop_publication) {
-        dropped = admin.DropPublication(spec_.source.publication_name);
-      }
-    }
-  }
-  delete_deadline_ = absl::InfiniteFuture();
-  if (!dropped.ok()) {
-    {
-      absl::MutexLock lock(&mu_);
-      commands_.delete_requested = false;
-    }
-    std::string message =
-        absl::StrCat("delete failed, the pipeline is kept: ", dropped.message(),
-                     ". Retry the delete, or delete with keep_slot and drop the slot yourself");
-    phase_ = Phase::kFailed;
-    log_->error("{}", message);
-    Event("failed", message);
-    Publish(PipelineState::kFailed, message);
-    return;
-  }
-  if (absl::Status s = context_->store->DeletePipeline(id_); !s.ok()) {
-    {
-      absl::MutexLock lock(&mu_);
-      commands_.delete_requested = false;
-    }
-    phase_ = Phase::kFailed;
-    Publish(PipelineState::kFailed, absl::StrCat("delete failed: ", s.message()));
-    return;
-  }
-  log_->info("deleted ({})", drop_slot ? "slot and publication dropped" : "slot kept");
-  phase_ = Phase::kDone;
-  Publish(PipelineState::kDeleting, "deleted");
-  if (context_->on_deleted) context_->on_deleted(id_);
 }
 
 }  // namespace dbmazz::runtime

@@ -1,28 +1,35 @@
 // One pipeline inside the engine: its lifecycle state machine, run in short
 // non-blocking turns on the worker pool, never two turns at once.
 //
-//   idle ──start──▶ running ──pause/shutdown──▶ draining ──▶ idle (PAUSED)
-//     ▲               │ error                                  │
-//     │ backoff       ▼                                        │
-//   wait-retry ◀── transient          permanent ──▶ failed ◀───┘ (resume retries)
-//   delete (from any phase): stop, drop slot/publication, remove state rows.
+//   idle ─▶ starting* ─▶ running ──pause/shutdown──▶ draining ─▶ closing* ─▶ idle (PAUSED)
+//    ▲          │ error     │ error                                          │
+//    │ backoff  ▼           ▼                                                │
+//   wait-retry ◀── transient          permanent ──▶ failed ◀──────────────────┘ (resume retries)
+//   delete (from any phase): stop, deleting* (drop slot/publication, remove rows) ─▶ done
+//
+// Steps marked * may block on the network (connecting, creating a slot,
+// closing a session, dropping a slot): they run on the engine's admin pool,
+// and their result is taken by a later turn, so the workers that stream
+// never wait for them.
 //
 // A turn runs when the reactor sees the replication socket ready or the
-// wake-up time pass, when a load completes, or when a command arrives.
-// Commands (pause, resume, delete, shutdown) only set flags and schedule a
-// turn: they return at once, whatever the sink or source is doing.
+// wake-up time pass, when a load or a checkpoint commit completes, when a
+// blocking step finishes, or when a command arrives. Commands (pause,
+// resume, delete, shutdown) only set flags and schedule a turn: they return
+// at once, whatever the sink or source is doing.
 //
-// Ownership: owns its runner; borrows the context's store, pool, reactor and
-// dispatcher, which must outlive it. Held by shared_ptr: queued turns keep it
-// alive.
-// Thread-safety: thread-safe. mu_ guards the commands and the published
-// status; the runner is touched only by the (serial) turns.
+// Ownership: owns its runner; borrows the context's store, pools, reactor,
+// dispatcher and committer, which must outlive it. Held by shared_ptr:
+// queued turns and jobs keep it alive.
+// Thread-safety: thread-safe. mu_ guards the commands, job results and the
+// published status; the runner is touched only by the (serial) turns.
 #ifndef DBMAZZ_ENGINE_RUNTIME_PIPELINE_ACTOR_H_
 #define DBMAZZ_ENGINE_RUNTIME_PIPELINE_ACTOR_H_
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -46,7 +53,8 @@ namespace dbmazz::runtime {
 // What every pipeline of an engine shares. Owned by the engine.
 struct EngineContext {
   state::StateStore* store = nullptr;
-  WorkerPool* pool = nullptr;
+  WorkerPool* pool = nullptr;        // turns
+  WorkerPool* admin_pool = nullptr;  // blocking steps
   Reactor* reactor = nullptr;
   sink::LoadDispatcher* dispatcher = nullptr;
   CheckpointCommitter* committer = nullptr;  // null: runners save checkpoints themselves
@@ -58,7 +66,7 @@ struct EngineContext {
   // Longest a pause or shutdown waits for buffered rows to load.
   absl::Duration drain_timeout = absl::Seconds(60);
   uint64_t max_buffered_bytes = 64 << 20;
-  // Turns do nothing once set (engine shutting down).
+  // Turns and schedules do nothing once set (engine shutting down).
   std::atomic<bool> stopping{false};
   // Called (from a turn) when a pipeline paused (its slot is worth sampling).
   std::function<void()> on_paused;
@@ -79,12 +87,16 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   // pipeline at once.
   void SetDesiredState(state::DesiredState desired);
   // Stop, drop the slot and publication this pipeline created (unless
-  // `keep_slot`), remove its rows; then context->on_deleted.
+  // `keep_slot`), remove its rows; then context->on_deleted. A later request
+  // replaces an earlier one still under way.
   void RequestDelete(bool keep_slot);
   // Drain, checkpoint and close, leaving the desired state as it is.
   void RequestShutdown();
   // Shutdown finished (or nothing was running).
   bool ShutdownComplete() const;
+  // Engine teardown, once no turn or job can run any more: drops the runner
+  // without draining.
+  void Abandon();
 
   PipelineStatus Status() const;
   // A sample of the slot (from the slot monitor). A lost slot fails the
@@ -98,27 +110,53 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   const std::string& slot_name() const { return slot_name_; }
 
  private:
-  enum class Phase { kIdle, kRunning, kDraining, kWaitRetry, kFailed, kDone };
+  enum class Phase {
+    kIdle,
+    kStarting,  // job: PipelineRunner::Start
+    kRunning,
+    kDraining,
+    kClosing,  // job: runner Close
+    kWaitRetry,
+    kFailed,
+    kDeleting,  // job: drop slot and publication, delete rows
+    kDone,
+  };
   struct Commands {
-    state::DesiredState desired;
-    bool delete_requested;
-    bool keep_slot;
-    bool shutdown;
-    bool retry_now;
-    bool slot_lost;
+    state::DesiredState desired = state::DesiredState::kRunning;
+    bool delete_requested = false;
+    bool keep_slot = false;
+    uint64_t delete_seq = 0;  // which request the delete job serves
+    bool shutdown = false;
+    bool retry_now = false;
+    bool slot_lost = false;
+  };
+  // Results of blocking jobs, taken by turns.
+  struct JobResults {
+    bool start_done = false;
+    absl::StatusOr<std::unique_ptr<pipeline::PipelineRunner>> started =
+        absl::UnknownError("not started");
+    bool close_done = false;
+    absl::Status closed;
+    bool delete_done = false;
+    absl::Status deleted;
   };
 
   void RunTurn();
   void Turn(absl::Time now);
+  // Applies the result of a finished blocking step; false when the turn is
+  // over (a step still runs, or the pipeline is done).
+  bool TakeJobResults();
   void TurnRunning(const Commands& c, absl::Time now);
-  void StartRunner(absl::Time now);
+  void TurnIdle(const Commands& c);
+  void StartRunnerJob();
+  void StartCloseJob();
+  void StartDeleteJob(const Commands& c);
+  void RunJob(absl::AnyInvocable<void()> job);
   void StopRunner();
   void Fail(const absl::Status& error, absl::Time now);
-  void Delete(bool keep_slot);
   void Publish(PipelineState state, std::string message);
   void PublishStats();
   void Event(std::string_view kind, std::string_view message);
-
   pipeline::RunnerConfig MakeRunnerConfig();
 
   const uint64_t key_;
@@ -129,7 +167,6 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   std::shared_ptr<spdlog::logger> log_;
 
   // Turn-only state (turns are serial).
-  state::PipelineRecord record_;
   pipeline::PipelineSpec spec_;  // with secrets: never log or publish it
   std::unique_ptr<pipeline::PipelineRunner> runner_;
   Phase phase_ = Phase::kIdle;
@@ -138,11 +175,14 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   absl::Time next_attempt_ = absl::InfinitePast();
   absl::Time running_since_ = absl::InfiniteFuture();
   absl::Time drain_deadline_ = absl::InfiniteFuture();
-  absl::Time delete_deadline_ = absl::InfiniteFuture();
+  bool draining_for_shutdown_ = false;
+  bool drain_complete_ = false;
+  uint64_t delete_job_seq_ = 0;
   bool ever_started_ = false;
 
   mutable absl::Mutex mu_;
   Commands commands_ ABSL_GUARDED_BY(mu_);
+  JobResults jobs_ ABSL_GUARDED_BY(mu_);
   bool queued_ ABSL_GUARDED_BY(mu_) = false;
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool again_ ABSL_GUARDED_BY(mu_) = false;

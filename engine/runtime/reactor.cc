@@ -1,5 +1,7 @@
 #include "engine/runtime/reactor.h"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -50,6 +52,8 @@ Reactor::~Reactor() {
   }
   Wake();
   thread_.join();
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, entry] : entries_) Unwatch(entry);
   close(event_fd_);
   close(epoll_fd_);
 }
@@ -60,32 +64,48 @@ void Reactor::Wake() {
   [[maybe_unused]] ssize_t n = write(event_fd_, &one, sizeof(one));
 }
 
+void Reactor::Unwatch(Entry& entry) {
+  if (entry.dup_fd >= 0) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.dup_fd, nullptr);
+    close(entry.dup_fd);
+  }
+  entry.fd = -1;
+  entry.dup_fd = -1;
+}
+
 void Reactor::Arm(uint64_t key, int fd, bool read, bool write, absl::Time wake_at) {
   bool wake = false;
   {
     absl::MutexLock lock(&mu_);
     Entry& entry = entries_[key];
-    if (entry.fd >= 0 && entry.fd != fd) {
-      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.fd, nullptr);
-      entry.fd = -1;
-    }
+    if (entry.fd != fd) Unwatch(entry);
     if (fd >= 0) {
       epoll_event ev{};
       ev.events = EPOLLONESHOT | (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
       ev.data.u64 = key;
       // A one-shot registration stays in the set, disabled, after it fired:
       // MOD re-enables it. With no interest it stays disabled.
-      if (entry.fd == fd) {
-        epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
-      } else if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) {
-        entry.fd = fd;
+      if (entry.dup_fd < 0) {
+        entry.dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (entry.dup_fd >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, entry.dup_fd, &ev) == 0) {
+          entry.fd = fd;
+        } else {
+          spdlog::error("reactor: cannot watch socket {}: {}", fd, strerror(errno));
+          if (entry.dup_fd >= 0) close(entry.dup_fd);
+          entry.dup_fd = -1;
+        }
+      } else if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, entry.dup_fd, &ev) != 0) {
+        spdlog::error("reactor: cannot re-arm socket {}: {}", fd, strerror(errno));
       }
     }
-    entry.timer_generation = next_generation_++;
-    entry.wake_at = wake_at;
-    if (wake_at != absl::InfiniteFuture()) {
-      wake = timers_.empty() || wake_at < timers_.top().at;
-      timers_.push(Timer{wake_at, key, entry.timer_generation});
+    // An unchanged wake-up time keeps its live timer (no pile of stale ones).
+    if (wake_at != entry.wake_at) {
+      entry.timer_generation = next_generation_++;
+      entry.wake_at = wake_at;
+      if (wake_at != absl::InfiniteFuture()) {
+        wake = timers_.empty() || wake_at < timers_.top().at;
+        timers_.push(Timer{wake_at, key, entry.timer_generation});
+      }
     }
   }
   if (wake) Wake();
@@ -95,14 +115,14 @@ void Reactor::Disarm(uint64_t key) {
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
-  if (it->second.fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+  Unwatch(it->second);
   entries_.erase(it);  // its timers are skipped: no entry, no generation match
 }
 
 size_t Reactor::watched() const {
   absl::MutexLock lock(&mu_);
   size_t n = 0;
-  for (const auto& [key, entry] : entries_) n += entry.fd >= 0 ? 1 : 0;
+  for (const auto& [key, entry] : entries_) n += entry.dup_fd >= 0 ? 1 : 0;
   return n;
 }
 

@@ -10,8 +10,9 @@
 // pipeline must Arm() again to be woken again. Arm() replaces the previous
 // arming of the same key.
 //
-// Ownership: owns its thread, the epoll and event descriptors; borrows the
-// pipelines' sockets, which must stay open until Disarm() returned.
+// Ownership: owns its thread, the epoll and event descriptors, and a
+// duplicate of every socket it watches (so a socket closed and its number
+// reused elsewhere can never be confused with another pipeline's).
 // Thread-safety: thread-safe. The callback runs on the reactor thread and
 // must be short (queue work, don't do it).
 #ifndef DBMAZZ_ENGINE_RUNTIME_REACTOR_H_
@@ -54,7 +55,8 @@ class Reactor {
 
  private:
   struct Entry {
-    int fd = -1;
+    int fd = -1;      // the caller's descriptor number
+    int dup_fd = -1;  // ours, registered in epoll
     uint64_t timer_generation = 0;
     absl::Time wake_at = absl::InfiniteFuture();
   };
@@ -68,6 +70,7 @@ class Reactor {
   Reactor(Callback fire, int epoll_fd, int event_fd);
   void Run();
   void Wake();
+  void Unwatch(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Callback fire_;
   const int epoll_fd_;

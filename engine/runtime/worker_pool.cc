@@ -10,12 +10,16 @@ WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+void WorkerPool::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  for (std::thread& t : threads_) t.join();
+  std::call_once(joined_, [this] {
+    for (std::thread& t : threads_) t.join();
+  });
 }
 
 void WorkerPool::Submit(absl::AnyInvocable<void()> task) {

@@ -8,6 +8,7 @@
 #define DBMAZZ_ENGINE_RUNTIME_WORKER_POOL_H_
 
 #include <deque>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -21,13 +22,17 @@ class WorkerPool {
  public:
   // `threads` <= 0 means one per hardware thread.
   explicit WorkerPool(int threads);
-  // Runs the tasks already queued, then joins the threads.
+  // Shutdown().
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Queues `task`. After the destructor started, the task is dropped.
+  // Queues `task`. After Shutdown() started, the task is dropped.
   void Submit(absl::AnyInvocable<void()> task);
+
+  // Runs the tasks already queued, then joins the threads. Idempotent; the
+  // pool object stays usable (Submit drops tasks).
+  void Shutdown();
 
   int size() const { return static_cast<int>(threads_.size()); }
 
@@ -38,6 +43,7 @@ class WorkerPool {
   std::deque<absl::AnyInvocable<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
+  std::once_flag joined_;
 };
 
 }  // namespace dbmazz::runtime

@@ -52,6 +52,7 @@ class EngineTest : public ::testing::Test {
     options.retry_max = absl::Seconds(2);
     options.connect_timeout = absl::Seconds(5);
     options.slot_sample_interval = absl::Seconds(1);
+    options.drain_timeout = absl::Seconds(10);
     auto engine = Engine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status();
     engine_ = std::move(*engine);
@@ -374,6 +375,39 @@ TEST_F(EngineTest, ASlowSinkBackpressuresWithoutStallingOthers) {
   EXPECT_TRUE(status->last_error.empty()) << status->last_error;
   ASSERT_TRUE(PgEnvironment::cluster().Exec("ALTER SYSTEM RESET wal_sender_timeout").ok());
   ASSERT_TRUE(PgEnvironment::cluster().Exec("SELECT pg_reload_conf()").ok());
+}
+
+TEST_F(EngineTest, DeleteAndShutdownWhileRetryingOrDraining) {
+  ASSERT_TRUE(engine_->Create(Id("healthy"), Spec()).ok());
+  ASSERT_TRUE(engine_->Create(Id("broken"), Spec()).ok());
+  ASSERT_TRUE(WaitForState(Id("healthy"), PipelineState::kStreaming)) << Describe(Id("healthy"));
+  ASSERT_TRUE(WaitForState(Id("broken"), PipelineState::kStreaming)) << Describe(Id("broken"));
+  // Every load fails with a retryable 503 from now on: both pipelines end
+  // up RETRYING once they have rows to load.
+  ASSERT_TRUE(
+      workload_.emulator().AddFaults(R"({"action":"http_error","status":503,"count":-1})").ok());
+  workload_.Run(0);
+  ASSERT_TRUE(WaitForState(Id("broken"), PipelineState::kRetrying)) << Describe(Id("broken"));
+  // A delete while retrying goes through.
+  ASSERT_TRUE(engine_->Delete(Id("broken"), /*keep_slot=*/false).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    return engine_->Get(Id("broken")).status().code() == absl::StatusCode::kNotFound;
+  })) << Describe(Id("broken"));
+  // Pause then resume at once: the resume wins.
+  ASSERT_TRUE(engine_->Pause(Id("healthy")).ok());
+  ASSERT_TRUE(engine_->Resume(Id("healthy")).ok());
+  // Shutting down with a pipeline that cannot drain (its loads fail) is
+  // bounded by the drain timeout, not stuck.
+  absl::Time start = absl::Now();
+  engine_.reset();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+  workload_.emulator().Reset();  // faults gone (and the tables emptied)
+  OpenEngine();
+  workload_.Run(1);
+  ASSERT_TRUE(WaitForState(Id("healthy"), PipelineState::kStreaming)) << Describe(Id("healthy"));
+  auto status = engine_->Get(Id("healthy"));
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->desired_state, state::DesiredState::kRunning);
 }
 
 // Last in this file: it lets PostgreSQL remove WAL that every slot of the

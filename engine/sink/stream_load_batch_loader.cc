@@ -6,7 +6,7 @@ namespace dbmazz::sink {
 
 std::string BatchLabel(std::string_view pipeline_id, const Batch& batch) {
   LabelSpec spec;
-  spec.pipeline = std::string(pipeline_id);
+  spec.pipeline = pipeline_id;
   spec.table = batch.target_table;
   spec.first_lsn = batch.first.commit_lsn;
   spec.first_index = batch.first.index;

@@ -1,0 +1,134 @@
+// dbmazzd: the dbmazz daemon. Runs the CDC engine and serves its gRPC
+// control plane (dbmazz.v1.PipelineService, health, reflection).
+//
+//   dbmazzd --listen 127.0.0.1:7070 --state /var/lib/dbmazz/state.db
+//   dbmazzd --config /etc/dbmazz/dbmazzd.toml
+//
+// SIGTERM/SIGINT: stop accepting RPCs (running ones get a few seconds),
+// drain and checkpoint every pipeline (the engine's destructor), exit 0.
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/runtime/engine.h"
+#include "server/control_server.h"
+
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(std::string(what) + ": cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Trim(std::string text) {
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  size_t end = text.find_last_not_of(" \t\r\n");
+  return begin == std::string::npos ? std::string() : text.substr(begin, end - begin + 1);
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "dbmazzd: " << status.message() << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dbmazzd: PostgreSQL -> StarRocks change data capture daemon (gRPC control plane)"};
+  std::string listen = "127.0.0.1:7070";
+  std::string state_path = "./dbmazz-state/state.db";
+  int workers = 0;
+  std::string token_file, tls_cert, tls_key;
+  std::string log_level = "info";
+  app.set_config("--config", "", "Read options from this TOML/INI file (keys as the long flags)");
+  app.add_option("--listen", listen, "gRPC listen address host:port")->capture_default_str();
+  app.add_option("--state", state_path, "SQLite state file (its directory is created)")
+      ->capture_default_str();
+  app.add_option("--workers", workers, "Pipeline worker threads (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--token-file", token_file,
+                 "File holding the bearer token every PipelineService RPC must present "
+                 "(\"authorization: Bearer <token>\"); unset: no authentication")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain (TLS; needs --tls-key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", tls_key, "PEM private key (TLS; needs --tls-cert)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  CLI11_PARSE(app, argc, argv);
+  // Logs on stderr; stdout carries only the "listening" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dbmazzd"));
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  dbmazz::server::ControlServerOptions server_options;
+  server_options.listen = listen;
+  if (!token_file.empty()) {
+    auto token = ReadFile(token_file, "--token-file");
+    if (!token.ok()) return Fail(token.status());
+    server_options.token = Trim(*token);
+    if (server_options.token.empty())
+      return Fail(absl::InvalidArgumentError("--token-file: empty"));
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    return Fail(absl::InvalidArgumentError("--tls-cert and --tls-key go together"));
+  }
+  if (!tls_cert.empty()) {
+    auto cert = ReadFile(tls_cert, "--tls-cert");
+    if (!cert.ok()) return Fail(cert.status());
+    auto key = ReadFile(tls_key, "--tls-key");
+    if (!key.ok()) return Fail(key.status());
+    server_options.tls_cert_pem = *cert;
+    server_options.tls_key_pem = *key;
+  }
+  std::filesystem::path directory = std::filesystem::path(state_path).parent_path();
+  if (!directory.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) {
+      return Fail(absl::InvalidArgumentError("--state: cannot create " + directory.string() + ": " +
+                                             error.message()));
+    }
+  }
+
+  // Every thread inherits the mask; the main thread waits for the signal.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  dbmazz::runtime::EngineOptions engine_options;
+  engine_options.state_path = state_path;
+  engine_options.worker_threads = workers;
+  auto engine = dbmazz::runtime::Engine::Open(engine_options);
+  if (!engine.ok()) return Fail(engine.status());
+  auto server = dbmazz::server::ControlServer::Start(engine->get(), std::move(server_options));
+  if (!server.ok()) return Fail(server.status());
+  spdlog::info("engine open: {} worker threads, state {}", (*engine)->worker_threads(), state_path);
+  std::printf("dbmazzd listening on %s\n", (*server)->address().c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {}: shutting down", signal_number);
+  (*server)->Shutdown(absl::Seconds(5));
+  server->reset();
+  engine->reset();  // drains and checkpoints every pipeline
+  spdlog::info("stopped");
+  return 0;
+}

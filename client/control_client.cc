@@ -1,0 +1,175 @@
+#include "client/control_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace dbmazz::client {
+
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+template <typename Response, typename Call>
+absl::StatusOr<Response> Unary(Call call) {
+  Response response;
+  grpc::Status status = call(&response);
+  if (!status.ok()) return FromGrpc(status);
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(ClientOptions options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options.tls_ca_file.empty()) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else {
+    std::ifstream in(options.tls_ca_file);
+    if (!in) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read the CA file ", options.tls_ca_file));
+    }
+    std::stringstream pem;
+    pem << in.rdbuf();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(ssl);
+  }
+  auto channel = grpc::CreateChannel(options.server, credentials);
+  return std::unique_ptr<ControlClient>(new ControlClient(std::move(options), std::move(channel)));
+}
+
+ControlClient::ControlClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      stub_(v1::PipelineService::NewStub(channel_)) {}
+
+void ControlClient::Prepare(grpc::ClientContext* context, bool deadline) const {
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
+  }
+  if (deadline) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          absl::ToChronoMilliseconds(options_.timeout));
+  }
+  context->set_wait_for_ready(false);
+}
+
+absl::StatusOr<v1::Pipeline> ControlClient::Create(const std::string& id,
+                                                   const v1::PipelineSpec& spec) {
+  v1::CreatePipelineRequest request;
+  request.set_pipeline_id(id);
+  *request.mutable_spec() = spec;
+  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->CreatePipeline(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ValidatePipelineResponse> ControlClient::Validate(const std::string& id,
+                                                                     const v1::PipelineSpec& spec) {
+  v1::ValidatePipelineRequest request;
+  request.set_pipeline_id(id);
+  *request.mutable_spec() = spec;
+  return Unary<v1::ValidatePipelineResponse>([&](v1::ValidatePipelineResponse* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->ValidatePipeline(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::Pipeline> ControlClient::Get(const std::string& id) {
+  v1::GetPipelineRequest request;
+  request.set_pipeline_id(id);
+  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->GetPipeline(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ListPipelinesResponse> ControlClient::List() {
+  v1::ListPipelinesRequest request;
+  return Unary<v1::ListPipelinesResponse>([&](v1::ListPipelinesResponse* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->ListPipelines(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::Pipeline> ControlClient::Pause(const std::string& id) {
+  v1::PausePipelineRequest request;
+  request.set_pipeline_id(id);
+  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->PausePipeline(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::Pipeline> ControlClient::Resume(const std::string& id) {
+  v1::ResumePipelineRequest request;
+  request.set_pipeline_id(id);
+  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->ResumePipeline(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::Pipeline> ControlClient::Delete(const std::string& id, bool keep_slot) {
+  v1::DeletePipelineRequest request;
+  request.set_pipeline_id(id);
+  request.set_keep_slot(keep_slot);
+  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->DeletePipeline(&context, request, response);
+  });
+}
+
+absl::StatusOr<v1::ListPipelineEventsResponse> ControlClient::Events(const std::string& id,
+                                                                     int page_size,
+                                                                     const std::string& token) {
+  v1::ListPipelineEventsRequest request;
+  request.set_pipeline_id(id);
+  request.set_page_size(page_size);
+  request.set_page_token(token);
+  return Unary<v1::ListPipelineEventsResponse>([&](v1::ListPipelineEventsResponse* response) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    return stub_->ListPipelineEvents(&context, request, response);
+  });
+}
+
+absl::Status ControlClient::Watch(const std::string& id, absl::Duration interval,
+                                  const std::function<bool(const v1::Pipeline&)>& on_update) {
+  v1::WatchPipelineRequest request;
+  request.set_pipeline_id(id);
+  request.mutable_interval()->set_seconds(absl::ToInt64Seconds(interval));
+  request.mutable_interval()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(interval % absl::Seconds(1))));
+  grpc::ClientContext context;
+  Prepare(&context, /*deadline=*/false);
+  auto reader = stub_->WatchPipeline(&context, request);
+  v1::Pipeline pipeline;
+  while (reader->Read(&pipeline)) {
+    if (!on_update(pipeline)) {
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (status.error_code() == grpc::StatusCode::CANCELLED) return absl::OkStatus();
+  return FromGrpc(status);
+}
+
+}  // namespace dbmazz::client

@@ -1,0 +1,150 @@
+#include "client/output.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace dbmazz::client {
+
+namespace {
+
+// Left-aligned columns, two spaces apart.
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return google::protobuf::util::TimeUtil::ToString(t);
+}
+
+std::string Desired(v1::Pipeline::DesiredState d) {
+  return d == v1::Pipeline::PAUSED_BY_USER ? "paused" : "running";
+}
+
+}  // namespace
+
+std::string StateName(v1::Pipeline::State state) { return v1::Pipeline::State_Name(state); }
+
+std::string HumanBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  if (unit == 0) return absl::StrCat(bytes, " B");
+  return absl::StrFormat("%.1f %s", value, units[unit]);
+}
+
+std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
+                           const std::vector<double>& rates) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"ID",         "STATE", "DESIRED",     "ROWS",
+                                     "CHECKPOINT", "LAG",   "RETAINED WAL"};
+  if (!rates.empty()) header.insert(header.begin() + 4, "ROWS/S");
+  header.push_back("MESSAGE");
+  rows.push_back(header);
+  for (size_t i = 0; i < pipelines.size(); ++i) {
+    const v1::Pipeline& p = pipelines[i];
+    const v1::PipelineStats& s = p.stats();
+    std::vector<std::string> row = {
+        p.pipeline_id(),
+        StateName(p.state()),
+        Desired(p.desired_state()),
+        absl::StrCat(s.rows_inserted() + s.rows_updated() + s.rows_deleted()),
+        s.checkpoint_lsn().empty() ? "-" : s.checkpoint_lsn(),
+        s.server_wal_lsn().empty() ? "-" : HumanBytes(s.lag_bytes()),
+        s.server_wal_lsn().empty() ? "-" : HumanBytes(s.retained_wal_bytes()),
+    };
+    if (!rates.empty()) {
+      row.insert(row.begin() + 4, i < rates.size() ? absl::StrFormat("%.0f", rates[i]) : "-");
+    }
+    std::string message = p.message();
+    if (message.size() > 80) message = message.substr(0, 77) + "...";
+    row.push_back(message);
+    rows.push_back(std::move(row));
+  }
+  return Table(rows);
+}
+
+std::string PipelineDetail(const v1::Pipeline& p) {
+  const v1::PipelineStats& s = p.stats();
+  std::vector<std::vector<std::string>> rows = {
+      {"pipeline:", p.pipeline_id()},
+      {"state:", absl::StrCat(StateName(p.state()), " (desired: ", Desired(p.desired_state()),
+                              ", since ", Time(p.state_time()), ")")},
+      {"message:", p.message()},
+      {"source:", p.spec().source().dsn()},
+      {"slot / publication:",
+       absl::StrCat(p.spec().source().slot_name(), " / ", p.spec().source().publication_name())},
+      {"sink:", absl::StrCat(p.spec().sink().fe_url(), " database ", p.spec().sink().database())},
+      {"tables:", absl::StrCat(p.spec().tables_size() + p.spec().table_mappings_size())},
+      {"rows:", absl::StrCat(s.rows_inserted(), " inserted, ", s.rows_updated(), " updated, ",
+                             s.rows_deleted(), " deleted in ", s.transactions(), " transactions; ",
+                             s.rows_loaded(), " loaded")},
+      {"checkpoint:", s.checkpoint_lsn()},
+      {"confirmed / received:", absl::StrCat(s.confirmed_lsn(), " / ", s.received_lsn())},
+      {"server WAL:", s.server_wal_lsn().empty() ? "-" : s.server_wal_lsn()},
+      {"lag:", s.server_wal_lsn().empty() ? "-" : HumanBytes(s.lag_bytes())},
+      {"retained WAL:",
+       s.server_wal_lsn().empty()
+           ? "-"
+           : absl::StrCat(HumanBytes(s.retained_wal_bytes()), " (slot ", s.slot_wal_status(), ")")},
+      {"backpressured:", s.backpressured() ? "yes" : "no"},
+      {"last error:", s.last_error().empty()
+                          ? "-"
+                          : absl::StrCat(s.last_error(), " (", Time(s.last_error_time()), ")")},
+      {"created:", Time(p.create_time())},
+  };
+  if (p.state() == v1::Pipeline::RETRYING) {
+    rows.push_back({"next attempt:", absl::StrCat(Time(s.next_attempt_time()), " (attempt ",
+                                                  s.retry_attempt(), ")")});
+  }
+  return Table(rows);
+}
+
+std::string EventsTable(const v1::ListPipelineEventsResponse& events) {
+  std::vector<std::vector<std::string>> rows = {{"TIME", "KIND", "MESSAGE"}};
+  for (const auto& e : events.events()) rows.push_back({Time(e.time()), e.kind(), e.message()});
+  return Table(rows);
+}
+
+std::string ChecksTable(const v1::ValidatePipelineResponse& response) {
+  std::vector<std::vector<std::string>> rows = {{"CHECK", "RESULT", "MESSAGE"}};
+  for (const auto& c : response.checks()) {
+    rows.push_back({c.name(), c.passed() ? "ok" : "FAILED", c.message()});
+  }
+  return Table(rows);
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "{}";
+  return out;
+}
+
+}  // namespace dbmazz::client

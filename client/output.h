@@ -1,0 +1,30 @@
+// dbmazzctl's output: human-readable tables (the default) and proto3 JSON
+// (-o json) for scripts. Pure formatting, no I/O.
+#ifndef DBMAZZ_CLIENT_OUTPUT_H_
+#define DBMAZZ_CLIENT_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include "dbmazz/v1/pipeline_service.pb.h"
+
+namespace dbmazz::client {
+
+// One line per pipeline: id, state, desired, rows, lag, retained WAL,
+// message. `rates` (rows/s per pipeline, same order) may be empty.
+std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
+                           const std::vector<double>& rates = {});
+// Every field worth reading, one per line.
+std::string PipelineDetail(const v1::Pipeline& pipeline);
+std::string EventsTable(const v1::ListPipelineEventsResponse& events);
+std::string ChecksTable(const v1::ValidatePipelineResponse& response);
+// proto3 JSON (field names as in the .proto, defaults included), one object.
+std::string ToJson(const google::protobuf::Message& message);
+// "0 B", "1.5 KiB", "12.0 MiB", ...
+std::string HumanBytes(uint64_t bytes);
+// "STREAMING" etc. without the enum prefix.
+std::string StateName(v1::Pipeline::State state);
+
+}  // namespace dbmazz::client
+
+#endif  // DBMAZZ_CLIENT_OUTPUT_H_

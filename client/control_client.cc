@@ -16,15 +16,19 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-template <typename Response, typename Call>
-absl::StatusOr<Response> Unary(Call call) {
+}  // namespace
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> ControlClient::Call(grpc::Status (v1::PipelineService::Stub::*method)(
+                                                 grpc::ClientContext*, const Request&, Response*),
+                                             const Request& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
   Response response;
-  grpc::Status status = call(&response);
+  grpc::Status status = (stub_.get()->*method)(&context, request, &response);
   if (!status.ok()) return FromGrpc(status);
   return response;
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(ClientOptions options) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
@@ -67,11 +71,7 @@ absl::StatusOr<v1::Pipeline> ControlClient::Create(const std::string& id,
   v1::CreatePipelineRequest request;
   request.set_pipeline_id(id);
   *request.mutable_spec() = spec;
-  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->CreatePipeline(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::CreatePipeline, request);
 }
 
 absl::StatusOr<v1::ValidatePipelineResponse> ControlClient::Validate(const std::string& id,
@@ -79,61 +79,37 @@ absl::StatusOr<v1::ValidatePipelineResponse> ControlClient::Validate(const std::
   v1::ValidatePipelineRequest request;
   request.set_pipeline_id(id);
   *request.mutable_spec() = spec;
-  return Unary<v1::ValidatePipelineResponse>([&](v1::ValidatePipelineResponse* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->ValidatePipeline(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::ValidatePipeline, request);
 }
 
 absl::StatusOr<v1::Pipeline> ControlClient::Get(const std::string& id) {
   v1::GetPipelineRequest request;
   request.set_pipeline_id(id);
-  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->GetPipeline(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::GetPipeline, request);
 }
 
 absl::StatusOr<v1::ListPipelinesResponse> ControlClient::List() {
   v1::ListPipelinesRequest request;
-  return Unary<v1::ListPipelinesResponse>([&](v1::ListPipelinesResponse* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->ListPipelines(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::ListPipelines, request);
 }
 
 absl::StatusOr<v1::Pipeline> ControlClient::Pause(const std::string& id) {
   v1::PausePipelineRequest request;
   request.set_pipeline_id(id);
-  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->PausePipeline(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::PausePipeline, request);
 }
 
 absl::StatusOr<v1::Pipeline> ControlClient::Resume(const std::string& id) {
   v1::ResumePipelineRequest request;
   request.set_pipeline_id(id);
-  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->ResumePipeline(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::ResumePipeline, request);
 }
 
 absl::StatusOr<v1::Pipeline> ControlClient::Delete(const std::string& id, bool keep_slot) {
   v1::DeletePipelineRequest request;
   request.set_pipeline_id(id);
   request.set_keep_slot(keep_slot);
-  return Unary<v1::Pipeline>([&](v1::Pipeline* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->DeletePipeline(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::DeletePipeline, request);
 }
 
 absl::StatusOr<v1::ListPipelineEventsResponse> ControlClient::Events(const std::string& id,
@@ -143,11 +119,7 @@ absl::StatusOr<v1::ListPipelineEventsResponse> ControlClient::Events(const std::
   request.set_pipeline_id(id);
   request.set_page_size(page_size);
   request.set_page_token(token);
-  return Unary<v1::ListPipelineEventsResponse>([&](v1::ListPipelineEventsResponse* response) {
-    grpc::ClientContext context;
-    Prepare(&context);
-    return stub_->ListPipelineEvents(&context, request, response);
-  });
+  return Call(&v1::PipelineService::Stub::ListPipelineEvents, request);
 }
 
 absl::Status ControlClient::Watch(const std::string& id, absl::Duration interval,

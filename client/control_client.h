@@ -50,6 +50,11 @@ class ControlClient {
  private:
   ControlClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel);
   void Prepare(grpc::ClientContext* context, bool deadline = true) const;
+  // One unary RPC with the token and deadline.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(grpc::Status (v1::PipelineService::Stub::*method)(
+                                    grpc::ClientContext*, const Request&, Response*),
+                                const Request& request);
 
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -10,7 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpq-dev libcurl4-openssl-dev libsqlite3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev
+  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev openssl
   postgresql-15 postgresql-client-15 postgresql-contrib
 )
 # npm (for the other PostgreSQL versions and buf) may come with a non-Debian nodejs.

@@ -63,17 +63,7 @@ absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
   if (!checkpoint.ok()) return checkpoint.status();
   bool created_slot = false;
   if (slot->has_value()) {
-    if ((*slot)->plugin != "pgoutput" || (*slot)->slot_type != "logical") {
-      return absl::FailedPreconditionError(
-          absl::StrCat("replication slot \"", config.slot_name, "\" exists but is not a logical ",
-                       "pgoutput slot (plugin \"", (*slot)->plugin, "\")"));
-    }
-    if ((*slot)->wal_status == "lost") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "replication slot \"", config.slot_name, "\" is lost (wal_status = lost): PostgreSQL ",
-          "removed WAL it still needed. Changes since the checkpoint cannot be streamed; "
-          "delete the pipeline and create it again with a fresh snapshot"));
-    }
+    if (absl::Status s = postgres::CheckSlotUsable(**slot); !s.ok()) return s;
     if (*checkpoint == kInvalidLsn && (*slot)->confirmed_flush_lsn != kInvalidLsn) {
       // Adopting an existing slot: from now on the pipeline has a position,
       // so the slot's disappearance is detected like one we created.
@@ -82,14 +72,10 @@ absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
         return s;
       }
     }
-  } else if (record.slot_created_by_us || *checkpoint != kInvalidLsn) {
-    // The pipeline has streamed from this slot before (created by it or
-    // adopted): a new slot would start at the current WAL position.
-    return absl::FailedPreconditionError(absl::StrCat(
-        "replication slot \"", config.slot_name, "\" used by this pipeline no longer exists ",
-        "(dropped outside dbmazz?). dbmazz will not recreate it, because changes made since ",
-        "the last checkpoint would be skipped silently; delete and recreate the pipeline to "
-        "resynchronise"));
+  } else if (*checkpoint != kInvalidLsn) {
+    // The pipeline has a position in this slot (created by it or adopted):
+    // a new slot would start at the current WAL position.
+    return postgres::SlotVanishedError(config.slot_name);
   } else {
     postgres::ConnectOptions repl_options = options;
     repl_options.replication = true;

@@ -48,6 +48,29 @@ absl::StatusOr<ServerInfo> SourceAdmin::GetServerInfo() {
   return info;
 }
 
+absl::Status CheckSlotUsable(const SlotInfo& slot) {
+  if (slot.plugin != "pgoutput" || slot.slot_type != "logical") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("replication slot \"", slot.name, "\" exists but is not a logical ",
+                     "pgoutput slot (plugin \"", slot.plugin, "\")"));
+  }
+  if (slot.wal_status == "lost") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "replication slot \"", slot.name, "\" is lost (wal_status = lost): PostgreSQL ",
+        "removed WAL it still needed. Changes since the checkpoint cannot be streamed; "
+        "delete the pipeline and create it again with a fresh snapshot"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SlotVanishedError(std::string_view slot_name) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "replication slot \"", AsAbsl(slot_name), "\" used by this pipeline no longer exists ",
+      "(dropped outside dbmazz?). dbmazz will not recreate it, because changes made since ",
+      "the last checkpoint would be skipped silently; delete and recreate the pipeline to "
+      "resynchronise"));
+}
+
 absl::StatusOr<TableInfo> SourceAdmin::DescribeTable(const TableName& table) {
   std::string rel = QuoteLiteral(table.Quoted());
   auto r =

@@ -65,6 +65,13 @@ struct SlotInfo {
   bool two_phase = false;
 };
 
+// kFailedPrecondition, saying what to do, unless `slot` is a logical
+// pgoutput slot whose WAL is still there (wal_status != lost).
+[[nodiscard]] absl::Status CheckSlotUsable(const SlotInfo& slot);
+// The error for a slot the pipeline has a position in that no longer exists
+// (it is never recreated: changes since the checkpoint would be skipped).
+[[nodiscard]] absl::Status SlotVanishedError(std::string_view slot_name);
+
 class SourceAdmin {
  public:
   explicit SourceAdmin(PgConnection* conn) : conn_(conn) {}

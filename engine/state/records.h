@@ -73,6 +73,9 @@ struct SnapshotTableProgress {
   std::string table_name;  // as the snapshot code names it, e.g. "public.orders"
   SnapshotTableState state = SnapshotTableState::kPending;
   int64_t rows_copied = 0;
+  // How the table is split ("pk", "ctid", "whole"; opaque to StateStore).
+  std::string chunking;
+  int64_t rows_estimate = 0;                      // pg_class.reltuples when planned
   absl::Time update_time = absl::InfinitePast();  // set by StateStore
 
   friend bool operator==(const SnapshotTableProgress&, const SnapshotTableProgress&) = default;
@@ -92,6 +95,21 @@ struct SnapshotChunkProgress {
   absl::Time update_time = absl::InfinitePast();  // set by StateStore
 
   friend bool operator==(const SnapshotChunkProgress&, const SnapshotChunkProgress&) = default;
+};
+
+// The initial snapshot of a pipeline as a whole.
+enum class SnapshotPhase { kCopying, kDone };
+
+// One row of `snapshots`.
+struct SnapshotRecord {
+  std::string pipeline_id;
+  SnapshotPhase phase = SnapshotPhase::kCopying;
+  // Incremented by every attempt (each one copies under a new PostgreSQL
+  // snapshot); part of the Stream Load labels, so that rows copied by one
+  // attempt are never mistaken for another's.
+  int64_t epoch = 0;
+  absl::Time start_time = absl::InfinitePast();   // set by StateStore
+  absl::Time update_time = absl::InfinitePast();  // set by StateStore
 };
 
 }  // namespace dbmazz::state

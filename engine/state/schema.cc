@@ -64,7 +64,22 @@ CREATE TABLE snapshot_chunks (
 ) STRICT;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kMigration1, kMigration2};
+// Version 3: the snapshot of a pipeline as a whole (state and attempt
+// number), and how each table is split into chunks.
+constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE snapshots (
+  pipeline_id TEXT NOT NULL PRIMARY KEY
+    REFERENCES pipelines(pipeline_id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  epoch INTEGER NOT NULL CHECK (epoch >= 0),
+  start_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL
+) STRICT;
+ALTER TABLE snapshot_tables ADD COLUMN chunking TEXT NOT NULL DEFAULT '';
+ALTER TABLE snapshot_tables ADD COLUMN rows_estimate INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

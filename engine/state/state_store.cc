@@ -16,43 +16,14 @@
 #include "engine/state/sqlite_transaction.h"
 #include "engine/state/state_database.h"
 #include "engine/state/state_file_lock.h"
+#include "engine/state/store_errors.h"
 
 namespace dbmazz::state {
 namespace {
 
-constexpr int64_t kMaxStoredLsn = std::numeric_limits<int64_t>::max();
-
 constexpr std::string_view kSelectPipelineColumns =
     "SELECT pipeline_id, spec, desired_state, slot_name, publication_name, slot_created_by_us, "
     "publication_created_by_us, create_time, update_time FROM pipelines ";
-
-absl::Status Annotate(const absl::Status& status, std::string_view context) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(AsAbsl(context), ": ", status.message()));
-}
-
-absl::Status RequireNonEmpty(std::string_view value, std::string_view what) {
-  if (!value.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(what), " must not be empty"));
-}
-
-absl::Status CheckLsn(Lsn lsn) {
-  if (lsn <= static_cast<Lsn>(kMaxStoredLsn)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("LSN ", FormatLsn(lsn), " is above the largest storable LSN 7FFFFFFF/FFFFFFFF"));
-}
-
-absl::Status UnknownPipeline(std::string_view pipeline_id) {
-  return absl::NotFoundError(absl::StrCat("unknown pipeline '", AsAbsl(pipeline_id), "'"));
-}
-
-// A failed write: a foreign-key violation means the referenced pipeline (or
-// snapshot table) does not exist.
-absl::Status WriteError(const Statement& stmt, absl::Status status,
-                        const absl::Status& missing_parent) {
-  if (stmt.last_error_code() == SQLITE_CONSTRAINT_FOREIGNKEY) return missing_parent;
-  return status;
-}
 
 absl::StatusOr<PipelineRecord> ReadPipeline(const Statement& stmt) {
   PipelineRecord record;
@@ -379,142 +350,6 @@ absl::StatusOr<std::vector<EventRecord>> StateStore::ListEvents(std::string_view
     event.kind = stmt->ColumnText(2);
     event.message = stmt->ColumnText(3);
   }
-}
-
-// ---- Snapshot progress ----
-
-absl::Status StateStore::UpsertSnapshotTable(const SnapshotTableProgress& table) {
-  absl::Status status = RequireNonEmpty(table.table_name, "snapshot table name");
-  if (status.ok() && table.rows_copied < 0) {
-    status = absl::InvalidArgumentError("rows_copied must not be negative");
-  }
-  if (!status.ok()) return status;
-  const int64_t now = NowMicros();
-  absl::MutexLock lock(&mu_);
-  // ON CONFLICT DO UPDATE, not INSERT OR REPLACE: a replace would delete the
-  // row and cascade to the table's chunks.
-  absl::StatusOr<Statement> stmt = connection_->Prepare(
-      "INSERT INTO snapshot_tables (pipeline_id, table_name, state, rows_copied, update_time) "
-      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (pipeline_id, table_name) DO UPDATE SET "
-      "state = excluded.state, rows_copied = excluded.rows_copied, "
-      "update_time = excluded.update_time");
-  if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, table.pipeline_id);
-  stmt->BindText(2, table.table_name);
-  stmt->BindText(3, SnapshotTableStateName(table.state));
-  stmt->BindInt64(4, table.rows_copied);
-  stmt->BindInt64(5, now);
-  status = stmt->Run();
-  if (!status.ok()) return WriteError(*stmt, status, UnknownPipeline(table.pipeline_id));
-  return absl::OkStatus();
-}
-
-absl::Status StateStore::UpsertSnapshotChunks(std::span<const SnapshotChunkProgress> chunks) {
-  for (const SnapshotChunkProgress& chunk : chunks) {
-    if (chunk.rows_copied < 0)
-      return absl::InvalidArgumentError("rows_copied must not be negative");
-  }
-  if (chunks.empty()) return absl::OkStatus();
-  const int64_t now = NowMicros();
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<Transaction> transaction = Transaction::Begin(*connection_);
-  if (!transaction.ok()) return transaction.status();
-  for (const SnapshotChunkProgress& chunk : chunks) {
-    absl::StatusOr<Statement> stmt = connection_->Prepare(
-        "INSERT INTO snapshot_chunks (pipeline_id, table_name, chunk_id, lower_bound, "
-        "upper_bound, done, rows_copied, update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (pipeline_id, table_name, chunk_id) DO UPDATE SET "
-        "lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, "
-        "done = excluded.done, rows_copied = excluded.rows_copied, "
-        "update_time = excluded.update_time");
-    if (!stmt.ok()) return stmt.status();
-    stmt->BindText(1, chunk.pipeline_id);
-    stmt->BindText(2, chunk.table_name);
-    stmt->BindInt64(3, chunk.chunk_id);
-    stmt->BindOptionalText(4, chunk.lower_bound);
-    stmt->BindOptionalText(5, chunk.upper_bound);
-    stmt->BindBool(6, chunk.done);
-    stmt->BindInt64(7, chunk.rows_copied);
-    stmt->BindInt64(8, now);
-    absl::Status status = stmt->Run();
-    if (!status.ok()) {
-      return WriteError(*stmt, status,
-                        absl::NotFoundError(absl::StrCat(
-                            "no snapshot progress for table '", chunk.table_name, "' of pipeline '",
-                            chunk.pipeline_id, "' (upsert the table first)")));
-    }
-  }
-  return transaction->Commit();
-}
-
-absl::StatusOr<std::vector<SnapshotTableProgress>> StateStore::ListSnapshotTables(
-    std::string_view pipeline_id) {
-  absl::MutexLock lock(&mu_);
-  absl::Status status = CheckPipelineExists(pipeline_id);
-  if (!status.ok()) return status;
-  absl::StatusOr<Statement> stmt = connection_->Prepare(
-      "SELECT table_name, state, rows_copied, update_time FROM snapshot_tables "
-      "WHERE pipeline_id = ?1 ORDER BY table_name");
-  if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, pipeline_id);
-  std::vector<SnapshotTableProgress> tables;
-  while (true) {
-    absl::StatusOr<bool> row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return tables;
-    SnapshotTableProgress& table = tables.emplace_back();
-    table.pipeline_id = std::string(pipeline_id);
-    table.table_name = stmt->ColumnText(0);
-    absl::StatusOr<SnapshotTableState> state = ParseSnapshotTableState(stmt->ColumnText(1));
-    if (!state.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("snapshot table '", table.table_name,
-                       "' in the state database: ", state.status().message()));
-    }
-    table.state = *state;
-    table.rows_copied = stmt->ColumnInt64(2);
-    table.update_time = absl::FromUnixMicros(stmt->ColumnInt64(3));
-  }
-}
-
-absl::StatusOr<std::vector<SnapshotChunkProgress>> StateStore::ListSnapshotChunks(
-    std::string_view pipeline_id, std::string_view table_name) {
-  absl::MutexLock lock(&mu_);
-  absl::Status status = CheckPipelineExists(pipeline_id);
-  if (!status.ok()) return status;
-  absl::StatusOr<Statement> stmt = connection_->Prepare(
-      "SELECT chunk_id, lower_bound, upper_bound, done, rows_copied, update_time "
-      "FROM snapshot_chunks WHERE pipeline_id = ?1 AND table_name = ?2 ORDER BY chunk_id");
-  if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, pipeline_id);
-  stmt->BindText(2, table_name);
-  std::vector<SnapshotChunkProgress> chunks;
-  while (true) {
-    absl::StatusOr<bool> row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return chunks;
-    SnapshotChunkProgress& chunk = chunks.emplace_back();
-    chunk.pipeline_id = std::string(pipeline_id);
-    chunk.table_name = std::string(table_name);
-    chunk.chunk_id = stmt->ColumnInt64(0);
-    chunk.lower_bound = stmt->ColumnOptionalText(1);
-    chunk.upper_bound = stmt->ColumnOptionalText(2);
-    chunk.done = stmt->ColumnBool(3);
-    chunk.rows_copied = stmt->ColumnInt64(4);
-    chunk.update_time = absl::FromUnixMicros(stmt->ColumnInt64(5));
-  }
-}
-
-absl::Status StateStore::ClearSnapshotProgress(std::string_view pipeline_id) {
-  absl::MutexLock lock(&mu_);
-  absl::Status status = CheckPipelineExists(pipeline_id);
-  if (!status.ok()) return status;
-  // Chunks go with their tables (ON DELETE CASCADE).
-  absl::StatusOr<Statement> stmt =
-      connection_->Prepare("DELETE FROM snapshot_tables WHERE pipeline_id = ?1");
-  if (!stmt.ok()) return stmt.status();
-  stmt->BindText(1, pipeline_id);
-  return stmt->Run();
 }
 
 // ---- Maintenance ----

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -148,8 +149,28 @@ class StateStore {
       std::string_view pipeline_id);
   [[nodiscard]] absl::StatusOr<std::vector<SnapshotChunkProgress>> ListSnapshotChunks(
       std::string_view pipeline_id, std::string_view table_name);
-  // Removes all snapshot progress of the pipeline (tables and chunks).
+  // Removes all snapshot progress of the pipeline (tables, chunks and the
+  // snapshot row).
   [[nodiscard]] absl::Status ClearSnapshotProgress(std::string_view pipeline_id);
+
+  // The pipeline's snapshot row; nullopt before the first attempt.
+  [[nodiscard]] absl::StatusOr<std::optional<SnapshotRecord>> GetSnapshot(
+      std::string_view pipeline_id);
+  // Starts a new attempt: inserts the row (phase copying, epoch 1) or
+  // increments its epoch, durably; returns the new epoch. kNotFound for an
+  // unknown pipeline.
+  [[nodiscard]] absl::StatusOr<int64_t> BeginSnapshotAttempt(std::string_view pipeline_id);
+  // In ONE transaction: the checkpoint the stream will start from (only
+  // moved forward, as SaveCheckpoint), and the plan — every table and chunk,
+  // replacing any earlier progress of the pipeline.
+  [[nodiscard]] absl::Status SaveSnapshotPlan(std::string_view pipeline_id, Lsn checkpoint,
+                                              std::span<const SnapshotTableProgress> tables,
+                                              std::span<const SnapshotChunkProgress> chunks);
+  // A chunk landed: its row and its table's row, in one transaction.
+  [[nodiscard]] absl::Status SaveChunkDone(const SnapshotChunkProgress& chunk,
+                                           const SnapshotTableProgress& table);
+  // Marks the snapshot done (kNotFound without a snapshot row).
+  [[nodiscard]] absl::Status FinishSnapshot(std::string_view pipeline_id);
 
   // ---- Maintenance ----
 
@@ -183,6 +204,12 @@ class StateStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   [[nodiscard]] absl::Status SaveCheckpointLocked(std::string_view pipeline_id, Lsn lsn,
                                                   int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  [[nodiscard]] absl::Status UpsertSnapshotTableLocked(const SnapshotTableProgress& table,
+                                                       int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  [[nodiscard]] absl::Status UpsertSnapshotChunkLocked(const SnapshotChunkProgress& chunk,
+                                                       int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   const StateStoreOptions options_;

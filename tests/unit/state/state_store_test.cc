@@ -327,6 +327,54 @@ TEST_F(StateStoreTest, SnapshotProgressUpsertListClear) {
   EXPECT_TRUE(store_->GetPipeline("p").ok());
 }
 
+TEST_F(StateStoreTest, SnapshotAttemptsPlanAndFinish) {
+  Create("p");
+  EXPECT_FALSE(store_->GetSnapshot("p")->has_value());
+  EXPECT_EQ(store_->GetSnapshot("nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->BeginSnapshotAttempt("nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->BeginSnapshotAttempt("p").value_or(-1), 1);
+  EXPECT_EQ(store_->BeginSnapshotAttempt("p").value_or(-1), 2);
+
+  SnapshotTableProgress table{
+      .pipeline_id = "p", .table_name = "public.t", .chunking = "pk", .rows_estimate = 5000};
+  std::vector<SnapshotChunkProgress> chunks = {
+      {.pipeline_id = "p", .table_name = "public.t", .chunk_id = 0, .upper_bound = "10"},
+      {.pipeline_id = "p", .table_name = "public.t", .chunk_id = 1, .lower_bound = "10"}};
+  ASSERT_TRUE(store_->SaveSnapshotPlan("p", 0x500, {&table, 1}, chunks).ok());
+  EXPECT_EQ(store_->LoadCheckpoint("p").value_or(0), 0x500u);
+  auto tables = store_->ListSnapshotTables("p");
+  ASSERT_TRUE(tables.ok());
+  ASSERT_EQ(tables->size(), 1u);
+  EXPECT_EQ((*tables)[0].chunking, "pk");
+  EXPECT_EQ((*tables)[0].rows_estimate, 5000);
+
+  // A new plan replaces the old one entirely; the checkpoint never goes back.
+  SnapshotTableProgress other{.pipeline_id = "p", .table_name = "public.u"};
+  ASSERT_TRUE(store_->SaveSnapshotPlan("p", 0x100, {&other, 1}, {}).ok());
+  EXPECT_EQ(store_->LoadCheckpoint("p").value_or(0), 0x500u);
+  tables = store_->ListSnapshotTables("p");
+  ASSERT_EQ(tables->size(), 1u);
+  EXPECT_EQ((*tables)[0].table_name, "public.u");
+  EXPECT_TRUE(store_->ListSnapshotChunks("p", "public.t")->empty());
+  // All or nothing: a chunk of an unknown table leaves the old plan.
+  SnapshotChunkProgress stray{.pipeline_id = "p", .table_name = "public.x"};
+  EXPECT_EQ(store_->SaveSnapshotPlan("p", 0x600, {&table, 1}, {&stray, 1}).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListSnapshotTables("p")->at(0).table_name, "public.u");
+  EXPECT_EQ(store_->LoadCheckpoint("p").value_or(0), 0x500u);
+
+  auto snapshot = store_->GetSnapshot("p");
+  ASSERT_TRUE(snapshot.ok() && snapshot->has_value());
+  EXPECT_EQ((*snapshot)->phase, SnapshotPhase::kCopying);
+  EXPECT_EQ((*snapshot)->epoch, 2);
+  ASSERT_TRUE(store_->FinishSnapshot("p").ok());
+  EXPECT_EQ((*store_->GetSnapshot("p"))->phase, SnapshotPhase::kDone);
+  Create("q");
+  EXPECT_EQ(store_->FinishSnapshot("q").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->ClearSnapshotProgress("p").ok());
+  EXPECT_FALSE(store_->GetSnapshot("p")->has_value());
+}
+
 TEST_F(StateStoreTest, ReopenKeepsEverything) {
   PipelineRecord record = MakeRecord("p");
   record.publication_created_by_us = true;

@@ -34,6 +34,10 @@ absl::Status Engine::Start() {
   context_.store = store_.get();
   context_.pool = pool_.get();
   context_.admin_pool = admin_pool_.get();
+  snapshot_pool_ = std::make_unique<WorkerPool>(std::max(1, options_.snapshot_threads));
+  context_.snapshot_pool = snapshot_pool_.get();
+  context_.snapshot_parallelism = std::max(1, options_.snapshot_parallelism);
+  context_.snapshot_chunk_rows = std::max<int64_t>(1, options_.snapshot_chunk_rows);
   context_.reactor = reactor_.get();
   context_.dispatcher = dispatcher_.get();
   committer_ = std::make_unique<CheckpointCommitter>(store_.get());
@@ -102,6 +106,8 @@ Engine::~Engine() {
   slot_monitor_.reset();
   if (pool_ != nullptr) pool_->Shutdown();
   if (admin_pool_ != nullptr) admin_pool_->Shutdown();
+  // Chunk jobs see `stopping` and end within ~100 ms.
+  if (snapshot_pool_ != nullptr) snapshot_pool_->Shutdown();
   {
     absl::MutexLock lock(&mu_);
     by_key_.clear();
@@ -114,6 +120,7 @@ Engine::~Engine() {
   committer_.reset();  // commits what is pending
   pool_.reset();
   admin_pool_.reset();
+  snapshot_pool_.reset();
   store_.reset();
 }
 

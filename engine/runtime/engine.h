@@ -49,6 +49,11 @@ struct EngineOptions {
   // Threads for steps that may block on the network (connecting, creating
   // or dropping slots, closing sessions), kept off the streaming workers.
   int admin_threads = 4;
+  // Threads copying snapshot chunks (all pipelines), and each pipeline's
+  // copy sessions and target rows per chunk.
+  int snapshot_threads = 2;
+  int snapshot_parallelism = 2;
+  int64_t snapshot_chunk_rows = 100000;
   absl::Duration retry_initial = absl::Seconds(1);
   absl::Duration retry_max = absl::Seconds(60);
   absl::Duration connect_timeout = absl::Seconds(10);
@@ -117,6 +122,7 @@ class Engine {
   std::unique_ptr<Reactor> reactor_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<WorkerPool> admin_pool_;
+  std::unique_ptr<WorkerPool> snapshot_pool_;
   std::unique_ptr<SlotMonitor> slot_monitor_;
 
   // Serializes Create/Delete against each other (name checks, then insert).

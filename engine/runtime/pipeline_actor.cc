@@ -42,6 +42,15 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
   if (redacted.ok()) status_.spec = std::move(*redacted);
   auto checkpoint = context_->store->LoadCheckpoint(id_);
   if (checkpoint.ok()) status_.checkpoint_lsn = *checkpoint;
+  if (spec_.snapshot_mode != pipeline::SnapshotMode::kNever) {
+    auto snapshot = context_->store->GetSnapshot(id_);
+    bool done =
+        snapshot.ok() && snapshot->has_value() && (*snapshot)->phase == state::SnapshotPhase::kDone;
+    snapshot_needed_ = !done;
+    status_.snapshot = SnapshotStatus{};
+    status_.snapshot->done = done;
+    if (snapshot.ok() && snapshot->has_value()) status_.snapshot->epoch = (*snapshot)->epoch;
+  }
 }
 
 PipelineActor::~PipelineActor() { StopRunner(); }
@@ -98,6 +107,7 @@ void PipelineActor::RequestDelete(bool keep_slot) {
 
 void PipelineActor::Abandon() {
   StopRunner();
+  snapshot_.reset();
   absl::MutexLock lock(&mu_);
   jobs_.started = absl::CancelledError("engine stopped");
 }
@@ -231,6 +241,11 @@ void PipelineActor::Turn(absl::Time now) {
   }
   if (phase_ == Phase::kDone) return;
   if (!TakeJobResults()) return;
+  // A snapshot copy stops (its jobs end) before anything else is done.
+  if (snapshot_ != nullptr && (c.delete_requested || c.shutdown || c.slot_lost ||
+                               c.desired == state::DesiredState::kPaused)) {
+    if (!StopSnapshot(now)) return;
+  }
   if (c.slot_lost && phase_ != Phase::kFailed && phase_ != Phase::kDeleting &&
       !c.delete_requested) {
     Fail(absl::FailedPreconditionError(absl::StrCat(
@@ -247,6 +262,9 @@ void PipelineActor::Turn(absl::Time now) {
     return;
   }
   switch (phase_) {
+    case Phase::kSnapshotting:
+      TurnSnapshot(c, now);
+      return;
     case Phase::kRunning:
     case Phase::kDraining:
       TurnRunning(c, now);
@@ -272,6 +290,7 @@ void PipelineActor::Turn(absl::Time now) {
 }
 
 bool PipelineActor::TakeJobResults() {
+  if (phase_ == Phase::kSnapshotStarting) return TakeSnapshotStart();
   if (phase_ == Phase::kStarting) {
     absl::StatusOr<std::unique_ptr<pipeline::PipelineRunner>> started;
     {
@@ -361,7 +380,11 @@ void PipelineActor::TurnIdle(const Commands& c) {
     }
     return;
   }
-  StartRunnerJob();
+  if (snapshot_needed_) {
+    StartSnapshotJob();
+  } else {
+    StartRunnerJob();
+  }
 }
 
 void PipelineActor::StartRunnerJob() {

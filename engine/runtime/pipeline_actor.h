@@ -1,11 +1,16 @@
 // One pipeline inside the engine: its lifecycle state machine, run in short
 // non-blocking turns on the worker pool, never two turns at once.
 //
+//   [idle ─▶ snapshot-starting* ─▶ snapshotting ─▶] (snapshot not done yet)
 //   idle ─▶ starting* ─▶ running ──pause/shutdown──▶ draining ─▶ closing* ─▶ idle (PAUSED)
 //    ▲          │ error     │ error                                          │
 //    │ backoff  ▼           ▼                                                │
 //   wait-retry ◀── transient          permanent ──▶ failed ◀──────────────────┘ (resume retries)
 //   delete (from any phase): stop, deleting* (drop slot/publication, remove rows) ─▶ done
+//
+// The bracketed part runs while the pipeline's initial snapshot is not done
+// (engine/snapshot): the copy runs on the snapshot pool; pause, delete,
+// shutdown and a lost slot cancel it and wait until its jobs have stopped.
 //
 // Steps marked * may block on the network (connecting, creating a slot,
 // closing a session, dropping a slot): they run on the engine's admin pool,
@@ -42,6 +47,7 @@
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/worker_pool.h"
 #include "engine/sink/load_dispatcher.h"
+#include "engine/snapshot/snapshot_copy.h"
 #include "engine/state/state_store.h"
 
 namespace spdlog {
@@ -53,8 +59,11 @@ namespace dbmazz::runtime {
 // What every pipeline of an engine shares. Owned by the engine.
 struct EngineContext {
   state::StateStore* store = nullptr;
-  WorkerPool* pool = nullptr;        // turns
-  WorkerPool* admin_pool = nullptr;  // blocking steps
+  WorkerPool* pool = nullptr;           // turns
+  WorkerPool* admin_pool = nullptr;     // blocking steps
+  WorkerPool* snapshot_pool = nullptr;  // chunk copies (blocking, cancellable)
+  int snapshot_parallelism = 2;         // copy sessions per pipeline
+  int64_t snapshot_chunk_rows = 100000;
   Reactor* reactor = nullptr;
   sink::LoadDispatcher* dispatcher = nullptr;
   CheckpointCommitter* committer = nullptr;  // null: runners save checkpoints themselves
@@ -112,6 +121,8 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
  private:
   enum class Phase {
     kIdle,
+    kSnapshotStarting,  // job: snapshot::StartSnapshot
+    kSnapshotting,
     kStarting,  // job: PipelineRunner::Start
     kRunning,
     kDraining,
@@ -139,6 +150,9 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
     absl::Status closed;
     bool delete_done = false;
     absl::Status deleted;
+    bool snapshot_started = false;
+    absl::StatusOr<std::unique_ptr<snapshot::SnapshotCopy>> snapshot =
+        absl::UnknownError("not started");
   };
 
   void RunTurn();
@@ -149,6 +163,13 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   void TurnRunning(const Commands& c, absl::Time now);
   void TurnIdle(const Commands& c);
   void StartRunnerJob();
+  // Snapshot phases (pipeline_actor_snapshot.cc).
+  void StartSnapshotJob();
+  bool TakeSnapshotStart();
+  void TurnSnapshot(const Commands& c, absl::Time now);
+  // Cancels the copy; true once its jobs have stopped (phase idle).
+  bool StopSnapshot(absl::Time now);
+  void PublishSnapshot(absl::Time now, bool done);
   void StartCloseJob();
   void StartDeleteJob(const Commands& c);
   void RunJob(absl::AnyInvocable<void()> job);
@@ -169,6 +190,10 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   // Turn-only state (turns are serial).
   pipeline::PipelineSpec spec_;  // with secrets: never log or publish it
   std::unique_ptr<pipeline::PipelineRunner> runner_;
+  std::unique_ptr<snapshot::SnapshotCopy> snapshot_;
+  bool snapshot_needed_ = false;  // snapshot mode asks for one and it is not done
+  int64_t rate_rows_ = 0;         // rows copied at rate_time_
+  absl::Time rate_time_ = absl::InfinitePast();
   Phase phase_ = Phase::kIdle;
   RetryBackoff backoff_;
   int attempt_ = 0;

@@ -8,10 +8,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "engine/common/lsn.h"
 #include "engine/pipeline/pipeline_spec.h"
+#include "engine/snapshot/snapshot_copy.h"
 #include "engine/state/records.h"
 
 namespace dbmazz::runtime {
@@ -43,6 +45,18 @@ struct SlotHealth {
   Lsn confirmed_flush_lsn = kInvalidLsn;
   Lsn server_wal_lsn = kInvalidLsn;  // pg_current_wal_lsn() at the sample
   uint64_t retained_wal_bytes = 0;   // server_wal_lsn - restart_lsn
+};
+
+// The initial snapshot (snapshot_mode initial / initial_only).
+struct SnapshotStatus {
+  int64_t epoch = 0;  // attempts so far (1 unless resumed)
+  bool done = false;
+  int64_t rows_copied = 0;
+  int64_t rows_estimate = 0;  // from pg_class.reltuples
+  int chunks_done = 0;
+  int chunks_total = 0;
+  double rows_per_second = 0;  // over the last few seconds
+  std::vector<snapshot::TableProgress> tables;
 };
 
 struct PipelineStatus {
@@ -79,6 +93,7 @@ struct PipelineStatus {
   uint64_t buffered_bytes = 0;
   bool backpressured = false;
   std::optional<SlotHealth> slot;
+  std::optional<SnapshotStatus> snapshot;  // unset with snapshot_mode never
 };
 
 }  // namespace dbmazz::runtime

@@ -33,11 +33,11 @@ bool HasCompletions(Completions* done) { return !done->empty(); }
 class Copy {
  public:
   Copy(postgres::PgConnection& session, const SnapshotTable& table, const ChunkCopyOptions& options,
-       const std::atomic<bool>& cancel)
+       const std::function<bool()>& cancelled)
       : session_(session),
         table_(table),
         options_(options),
-        cancel_(cancel),
+        cancelled_(cancelled),
         sink_(options.sink, nullptr, kInvalidLsn),
         mailbox_(std::make_shared<Mailbox>()) {}
 
@@ -54,7 +54,7 @@ class Copy {
     if (absl::Status s = BeginSlice(); !s.ok()) return s;
     bool copy_done = false;
     while (true) {
-      if (cancel_.load()) return absl::CancelledError("snapshot copy cancelled");
+      if (cancelled_()) return absl::CancelledError("snapshot copy cancelled");
       if (absl::Status s = ApplyCompletions(); !s.ok()) return s;
       bool would_block = false;
       if (!copy_done && !sink_.ShouldPause()) {
@@ -78,7 +78,7 @@ class Copy {
     }
     // Wait for the COPY OUT response (or an error: no table, no privilege).
     while (true) {
-      if (cancel_.load()) return absl::CancelledError("snapshot copy cancelled");
+      if (cancelled_()) return absl::CancelledError("snapshot copy cancelled");
       if (PQconsumeInput(conn) != 1) return postgres::StatusFromConnection(conn, "COPY");
       if (!PQisBusy(conn)) break;
       if (absl::Status s = PollSocket(kMaxWait); !s.ok()) return s;
@@ -212,7 +212,7 @@ class Copy {
   postgres::PgConnection& session_;
   const SnapshotTable& table_;
   const ChunkCopyOptions& options_;
-  const std::atomic<bool>& cancel_;
+  const std::function<bool()>& cancelled_;
   sink::StarRocksSink sink_;
   CopyRowParser parser_;
   std::shared_ptr<Mailbox> mailbox_;
@@ -227,8 +227,8 @@ class Copy {
 absl::StatusOr<ChunkCopyStats> CopyChunk(postgres::PgConnection& session,
                                          const SnapshotTable& table, Chunking chunking,
                                          const ChunkBounds& bounds, const ChunkCopyOptions& options,
-                                         const std::atomic<bool>& cancel) {
-  Copy copy(session, table, options, cancel);
+                                         const std::function<bool()>& cancelled) {
+  Copy copy(session, table, options, cancelled);
   return copy.Run(ChunkCopySql(table, chunking, bounds));
 }
 

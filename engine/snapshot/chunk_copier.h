@@ -10,7 +10,7 @@
 // pipeline, snapshot attempt and chunk, so no two copies share a label.
 //
 // Bounded: memory by the sink's max_buffered_bytes (reading stops while it
-// is exceeded); every wait is at most 100 ms before `cancel` is looked at
+// is exceeded); every wait is at most 100 ms before `cancelled()` is asked
 // again. A cancelled copy returns kCancelled and leaves the session unusable
 // (close it).
 //
@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -57,7 +58,7 @@ inline constexpr uint32_t kRowsPerSlice = 1 << 20;
                                                        const SnapshotTable& table,
                                                        Chunking chunking, const ChunkBounds& bounds,
                                                        const ChunkCopyOptions& options,
-                                                       const std::atomic<bool>& cancel);
+                                                       const std::function<bool()>& cancelled);
 
 }  // namespace dbmazz::snapshot
 

@@ -79,6 +79,7 @@ void SnapshotCopy::StartChunk(std::unique_ptr<postgres::PgConnection> session, C
   config_.run_job(
       [shared = shared_, session = std::move(session), ref, chunk, bounds, chunking = work.chunking,
        store = config_.store, dispatcher = config_.dispatcher, wake = config_.wake,
+       stopping = config_.stopping,
        scope = absl::StrCat(config_.pipeline_id, "-s", epoch_, "c", chunk.chunk_id)]() mutable {
         ChunkCopyOptions options;
         options.label_scope = scope;
@@ -86,11 +87,14 @@ void SnapshotCopy::StartChunk(std::unique_ptr<postgres::PgConnection> session, C
         options.load_options = &shared->load_options;
         options.dispatcher = dispatcher;
         options.rows_progress = &shared->live_rows[ref.table];
+        std::function<bool()> cancelled = [&shared, stopping] {
+          return shared->cancel.load() || (stopping != nullptr && stopping->load());
+        };
         absl::StatusOr<ChunkCopyStats> result =
-            shared->cancel.load()
+            cancelled()
                 ? absl::StatusOr<ChunkCopyStats>(absl::CancelledError("snapshot copy cancelled"))
                 : CopyChunk(*session, shared->tables[ref.table].table, chunking, bounds, options,
-                            shared->cancel);
+                            cancelled);
         if (result.ok()) {
           // Durable before the chunk counts as done: a later attempt skips it.
           chunk.done = true;

@@ -43,6 +43,8 @@ struct SnapshotCopyConfig {
   std::function<void(absl::AnyInvocable<void()>)> run_job;
   // Called from a job's thread when it ends (schedule a turn). May be empty.
   std::function<void()> wake;
+  // Set when the whole engine stops: jobs end as if cancelled. May be null.
+  const std::atomic<bool>* stopping = nullptr;
 };
 
 struct TableProgress {

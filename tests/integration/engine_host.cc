@@ -4,9 +4,12 @@
 // real daemon; this host has no gRPC so the crash test stays small.
 //
 //   engine_host STATE_PATH [PIPELINE_ID SPEC_JSON_FILE]
+//
+// DBMAZZ_SNAPSHOT_CHUNK_ROWS in the environment sets the snapshot's chunk size.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
   options.state_path = argv[1];
   options.retry_initial = absl::Milliseconds(200);
   options.retry_max = absl::Seconds(2);
+  if (const char* rows = std::getenv("DBMAZZ_SNAPSHOT_CHUNK_ROWS")) {
+    options.snapshot_chunk_rows = std::atoll(rows);
+  }
   auto engine = dbmazz::runtime::Engine::Open(options);
   if (!engine.ok()) {
     std::cerr << "engine_host: " << engine.status() << "\n";

@@ -6,6 +6,7 @@
 #include "engine/common/absl_compat.h"
 #include "engine/postgres/pg_connection.h"
 #include "engine/postgres/source_admin.h"
+#include "engine/runtime/source_cleanup.h"
 
 namespace dbmazz::runtime {
 
@@ -44,9 +45,18 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
   if (checkpoint.ok()) status_.checkpoint_lsn = *checkpoint;
   if (spec_.snapshot_mode != pipeline::SnapshotMode::kNever) {
     auto snapshot = context_->store->GetSnapshot(id_);
-    bool done =
-        snapshot.ok() && snapshot->has_value() && (*snapshot)->phase == state::SnapshotPhase::kDone;
+    auto phase = snapshot.ok() && snapshot->has_value()
+                     ? std::optional<state::SnapshotPhase>((*snapshot)->phase)
+                     : std::nullopt;
+    bool done = phase.has_value() && *phase != state::SnapshotPhase::kCopying;
     snapshot_needed_ = !done;
+    catch_up_ = spec_.snapshot_mode == pipeline::SnapshotMode::kInitialOnly &&
+                phase == state::SnapshotPhase::kDone;
+    if (phase == state::SnapshotPhase::kCompleted) {
+      phase_ = Phase::kCompleted;
+      status_.state = PipelineState::kCompleted;
+      status_.message = "initial copy complete (snapshot_mode initial_only)";
+    }
     status_.snapshot = SnapshotStatus{};
     status_.snapshot->done = done;
     if (snapshot.ok() && snapshot->has_value()) status_.snapshot->epoch = (*snapshot)->epoch;
@@ -85,8 +95,9 @@ void PipelineActor::RunTurn() {
     again = again_;
     again_ = false;
     // A shutdown is complete once nothing runs or waits for a job.
-    if (commands_.shutdown && (phase_ == Phase::kIdle || phase_ == Phase::kWaitRetry ||
-                               phase_ == Phase::kFailed || phase_ == Phase::kDone)) {
+    if (commands_.shutdown &&
+        (phase_ == Phase::kIdle || phase_ == Phase::kWaitRetry || phase_ == Phase::kFailed ||
+         phase_ == Phase::kDone || phase_ == Phase::kCompleted)) {
       shutdown_complete_ = true;
     }
   }
@@ -291,6 +302,7 @@ void PipelineActor::Turn(absl::Time now) {
 
 bool PipelineActor::TakeJobResults() {
   if (phase_ == Phase::kSnapshotStarting) return TakeSnapshotStart();
+  if (phase_ == Phase::kCompleting) return TakeCompleteResult();
   if (phase_ == Phase::kStarting) {
     absl::StatusOr<std::unique_ptr<pipeline::PipelineRunner>> started;
     {
@@ -298,6 +310,7 @@ bool PipelineActor::TakeJobResults() {
       if (!jobs_.start_done) return false;
       jobs_.start_done = false;
       started = std::move(jobs_.started);
+      stop_at_ = jobs_.stop_at;
     }
     if (!started.ok()) {
       phase_ = Phase::kIdle;
@@ -326,6 +339,12 @@ bool PipelineActor::TakeJobResults() {
     std::string note = drain_complete_
                            ? absl::StrCat("checkpoint ", FormatLsn(Status().checkpoint_lsn))
                            : "drain timed out; unloaded rows will be read again";
+    if (completing_ && !draining_for_shutdown_) {
+      completing_ = false;
+      complete_pending_ = true;
+      StartCompleteJob();
+      return false;
+    }
     if (draining_for_shutdown_) {
       log_->info("stopped ({})", note);
       phase_ = Phase::kDone;
@@ -380,7 +399,9 @@ void PipelineActor::TurnIdle(const Commands& c) {
     }
     return;
   }
-  if (snapshot_needed_) {
+  if (complete_pending_) {
+    StartCompleteJob();
+  } else if (snapshot_needed_) {
     StartSnapshotJob();
   } else {
     StartRunnerJob();
@@ -391,11 +412,28 @@ void PipelineActor::StartRunnerJob() {
   Publish(attempt_ > 0 ? PipelineState::kRetrying : PipelineState::kCreating,
           ever_started_ ? "connecting" : "preparing the source and connecting");
   phase_ = Phase::kStarting;
-  RunJob([this, config = MakeRunnerConfig()]() mutable {
-    auto started = pipeline::PipelineRunner::Start(std::move(config), context_->store);
+  RunJob([this, config = MakeRunnerConfig(), catch_up = catch_up_]() mutable {
+    Lsn stop_at = kInvalidLsn;
+    absl::StatusOr<std::unique_ptr<pipeline::PipelineRunner>> started;
+    if (catch_up) {
+      postgres::ConnectOptions options;
+      options.connect_timeout = context_->connect_timeout;
+      auto conn = postgres::PgConnection::Connect(config.dsn, options);
+      auto lsn = conn.ok() ? postgres::SourceAdmin(conn->get()).CurrentWalLsn()
+                           : absl::StatusOr<Lsn>(conn.status());
+      if (lsn.ok()) {
+        stop_at = *lsn;
+      } else {
+        started = lsn.status();
+      }
+    }
+    if (!catch_up || stop_at != kInvalidLsn) {
+      started = pipeline::PipelineRunner::Start(std::move(config), context_->store);
+    }
     {
       absl::MutexLock lock(&mu_);
       jobs_.started = std::move(started);
+      jobs_.stop_at = stop_at;
       jobs_.start_done = true;
     }
     Schedule();
@@ -432,29 +470,12 @@ void PipelineActor::StartDeleteJob(const Commands& c) {
     // The runner records in the store whether it created the slot/publication.
     auto record = context_->store->GetPipeline(id_);
     if (!record.ok()) dropped = record.status();
-    bool drop_slot = record.ok() && record->slot_created_by_us && !keep_slot;
-    bool drop_publication = record.ok() && record->publication_created_by_us && !keep_slot;
-    if (dropped.ok() && (drop_slot || drop_publication)) {
-      postgres::ConnectOptions options;
-      options.connect_timeout = context_->connect_timeout;
-      auto conn = postgres::PgConnection::Connect(spec_.source.dsn, options);
-      if (!conn.ok()) {
-        dropped = conn.status();
-      } else {
-        postgres::SourceAdmin admin(conn->get());
-        // The walsender of the connection just closed may hold the slot a
-        // moment longer (kUnavailable while active): bounded wait.
-        absl::Time deadline = absl::Now() + absl::Seconds(30);
-        while (drop_slot) {
-          dropped = admin.DropSlot(spec_.source.slot_name);
-          if (dropped.code() == absl::StatusCode::kNotFound) dropped = absl::OkStatus();
-          if (dropped.code() != absl::StatusCode::kUnavailable || absl::Now() >= deadline) break;
-          absl::SleepFor(absl::Milliseconds(100));
-        }
-        if (dropped.ok() && drop_publication) {
-          dropped = admin.DropPublication(spec_.source.publication_name);
-        }
-      }
+    if (dropped.ok()) {
+      dropped = DropSourceObjects(
+          SourceObjects{spec_.source.dsn, spec_.source.slot_name, spec_.source.publication_name,
+                        record->slot_created_by_us && !keep_slot,
+                        record->publication_created_by_us && !keep_slot},
+          context_->connect_timeout);
     }
     if (dropped.ok()) dropped = context_->store->DeletePipeline(id_);
     {
@@ -474,7 +495,7 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
     draining_for_shutdown_ = c.shutdown;
     drain_deadline_ = now + context_->drain_timeout;
     Publish(PipelineState::kStreaming, c.shutdown ? "stopping" : "pausing");
-  } else if (phase_ == Phase::kDraining && !c.shutdown && !pause) {
+  } else if (phase_ == Phase::kDraining && !c.shutdown && !pause && !completing_) {
     runner_->EndDrain();  // resumed while pausing
     phase_ = Phase::kRunning;
     Publish(PipelineState::kStreaming, "streaming");
@@ -486,6 +507,15 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
   }
   PublishStats();
   if (attempt_ > 0 && now - running_since_ >= context_->retry_reset_after) attempt_ = 0;
+  if (phase_ == Phase::kRunning && stop_at_ != kInvalidLsn &&
+      runner_->stats().flush_lsn >= stop_at_) {
+    // initial_only caught up with the end of the copy: finish.
+    runner_->BeginDrain();
+    phase_ = Phase::kDraining;
+    completing_ = true;
+    draining_for_shutdown_ = false;
+    drain_deadline_ = now + context_->drain_timeout;
+  }
   if (phase_ == Phase::kDraining) {
     drain_complete_ = runner_->Drained();
     if (drain_complete_ || now >= drain_deadline_) {

@@ -129,7 +129,9 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
     kClosing,  // job: runner Close
     kWaitRetry,
     kFailed,
-    kDeleting,  // job: drop slot and publication, delete rows
+    kDeleting,    // job: drop slot and publication, delete rows
+    kCompleting,  // job: initial_only finished: drop the slot, record it
+    kCompleted,
     kDone,
   };
   struct Commands {
@@ -150,6 +152,9 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
     absl::Status closed;
     bool delete_done = false;
     absl::Status deleted;
+    bool complete_done = false;
+    absl::Status completed;
+    Lsn stop_at = kInvalidLsn;  // with catch_up_: the WAL position to stream to
     bool snapshot_started = false;
     absl::StatusOr<std::unique_ptr<snapshot::SnapshotCopy>> snapshot =
         absl::UnknownError("not started");
@@ -170,6 +175,8 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   // Cancels the copy; true once its jobs have stopped (phase idle).
   bool StopSnapshot(absl::Time now);
   void PublishSnapshot(absl::Time now, bool done);
+  void StartCompleteJob();
+  bool TakeCompleteResult();
   void StartCloseJob();
   void StartDeleteJob(const Commands& c);
   void RunJob(absl::AnyInvocable<void()> job);
@@ -192,7 +199,13 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   std::unique_ptr<pipeline::PipelineRunner> runner_;
   std::unique_ptr<snapshot::SnapshotCopy> snapshot_;
   bool snapshot_needed_ = false;  // snapshot mode asks for one and it is not done
-  int64_t rate_rows_ = 0;         // rows copied at rate_time_
+  // initial_only: stream from the checkpoint up to the WAL position of the
+  // end of the copy (a resumed copy has changes to catch up on), then complete.
+  bool catch_up_ = false;
+  Lsn stop_at_ = kInvalidLsn;
+  bool completing_ = false;        // draining to complete
+  bool complete_pending_ = false;  // the completion job is due
+  int64_t rate_rows_ = 0;          // rows copied at rate_time_
   absl::Time rate_time_ = absl::InfinitePast();
   Phase phase_ = Phase::kIdle;
   RetryBackoff backoff_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/pipeline/pipeline_spec.h"
 #include "engine/runtime/pipeline_actor.h"
+#include "engine/runtime/source_cleanup.h"
 #include "engine/snapshot/snapshot_setup.h"
 
 namespace dbmazz::runtime {
@@ -127,10 +128,66 @@ void PipelineActor::TurnSnapshot(const Commands& c, absl::Time now) {
                                   " table(s) copied");
   log_->info("{}", note);
   Event("snapshot_done", note);
+  bool exact = snapshot_->exact();
   snapshot_.reset();
   snapshot_needed_ = false;
   phase_ = Phase::kIdle;
+  if (spec_.snapshot_mode == pipeline::SnapshotMode::kInitialOnly) {
+    // An exact copy is complete; a resumed one first streams the changes
+    // made since the checkpoint, up to now.
+    complete_pending_ = exact;
+    catch_up_ = !exact;
+  }
   TurnIdle(c);
+}
+
+void PipelineActor::StartCompleteJob() {
+  phase_ = Phase::kCompleting;
+  Publish(PipelineState::kSnapshotting, "copy complete; dropping the slot (initial_only)");
+  RunJob([this]() {
+    absl::Status done;
+    auto record = context_->store->GetPipeline(id_);
+    if (!record.ok()) done = record.status();
+    if (done.ok()) {
+      done = DropSourceObjects(
+          SourceObjects{spec_.source.dsn, spec_.source.slot_name, spec_.source.publication_name,
+                        record->slot_created_by_us, record->publication_created_by_us},
+          context_->connect_timeout);
+    }
+    if (done.ok()) done = context_->store->FinishSnapshot(id_, state::SnapshotPhase::kCompleted);
+    {
+      absl::MutexLock lock(&mu_);
+      jobs_.completed = done;
+      jobs_.complete_done = true;
+    }
+    Schedule();
+  });
+}
+
+bool PipelineActor::TakeCompleteResult() {
+  absl::Status done;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!jobs_.complete_done) return false;
+    jobs_.complete_done = false;
+    done = jobs_.completed;
+  }
+  if (!done.ok()) {
+    phase_ = Phase::kIdle;
+    Fail(done, absl::Now());
+    return false;
+  }
+  complete_pending_ = false;
+  catch_up_ = false;
+  stop_at_ = kInvalidLsn;
+  phase_ = Phase::kCompleted;
+  std::string note =
+      "initial copy complete; the slot is dropped and nothing is streamed "
+      "(snapshot_mode initial_only)";
+  log_->info("{}", note);
+  Event("completed", note);
+  Publish(PipelineState::kCompleted, note);
+  return true;  // a delete may be waiting
 }
 
 bool PipelineActor::StopSnapshot(absl::Time now) {

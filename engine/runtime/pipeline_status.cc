@@ -20,6 +20,8 @@ std::string_view PipelineStateName(PipelineState state) {
       return "FAILED";
     case PipelineState::kDeleting:
       return "DELETING";
+    case PipelineState::kCompleted:
+      return "COMPLETED";
   }
   return "STATE_UNSPECIFIED";
 }

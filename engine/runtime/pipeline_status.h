@@ -29,6 +29,7 @@ enum class PipelineState {
   kRetrying,      // a transient error: waiting `next_attempt_time`
   kFailed,        // a permanent error: `message` says why; resume retries
   kDeleting,      // stopping and dropping the slot and publication
+  kCompleted,     // snapshot_mode initial_only: copied, slot dropped, nothing more to do
 };
 
 // "CREATING", "STREAMING", ... (the gRPC enum value names without prefix).

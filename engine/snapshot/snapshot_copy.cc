@@ -43,6 +43,7 @@ SnapshotCopy::SnapshotCopy(SnapshotCopyConfig config, SnapshotStart start)
     : config_(std::move(config)),
       checkpoint_(start.checkpoint),
       epoch_(start.epoch),
+      exact_(start.exported),
       shared_(std::make_shared<Shared>()) {
   shared_->tables = std::move(start.tables);
   shared_->live_rows = std::make_unique<std::atomic<int64_t>[]>(shared_->tables.size());

@@ -82,6 +82,9 @@ class SnapshotCopy {
   bool Busy() const;
   SnapshotProgress Progress() const;
   Lsn checkpoint() const { return checkpoint_; }
+  // Every chunk was copied under the slot's own exported snapshot: the copy
+  // is exactly the source at checkpoint(), with no change to catch up on.
+  bool exact() const { return exact_; }
 
  private:
   struct Shared;
@@ -95,6 +98,7 @@ class SnapshotCopy {
   SnapshotCopyConfig config_;
   Lsn checkpoint_;
   int64_t epoch_;
+  bool exact_;
   std::shared_ptr<Shared> shared_;
   std::vector<ChunkRef> pending_;
   std::vector<std::unique_ptr<postgres::PgConnection>> idle_sessions_;

@@ -74,7 +74,7 @@ struct SnapshotTableProgress {
   SnapshotTableState state = SnapshotTableState::kPending;
   int64_t rows_copied = 0;
   // How the table is split ("pk", "ctid", "whole"; opaque to StateStore).
-  std::string chunking;
+  std::string chunking = {};
   int64_t rows_estimate = 0;                      // pg_class.reltuples when planned
   absl::Time update_time = absl::InfinitePast();  // set by StateStore
 
@@ -98,7 +98,9 @@ struct SnapshotChunkProgress {
 };
 
 // The initial snapshot of a pipeline as a whole.
-enum class SnapshotPhase { kCopying, kDone };
+// kCompleted: snapshot_mode initial_only finished (copied, caught up, and
+// the slot dropped); the pipeline does nothing more.
+enum class SnapshotPhase { kCopying, kDone, kCompleted };
 
 // One row of `snapshots`.
 struct SnapshotRecord {

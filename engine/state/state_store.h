@@ -169,8 +169,10 @@ class StateStore {
   // A chunk landed: its row and its table's row, in one transaction.
   [[nodiscard]] absl::Status SaveChunkDone(const SnapshotChunkProgress& chunk,
                                            const SnapshotTableProgress& table);
-  // Marks the snapshot done (kNotFound without a snapshot row).
-  [[nodiscard]] absl::Status FinishSnapshot(std::string_view pipeline_id);
+  // Moves the snapshot to kDone (or kCompleted); kNotFound without a
+  // snapshot row.
+  [[nodiscard]] absl::Status FinishSnapshot(std::string_view pipeline_id,
+                                            SnapshotPhase phase = SnapshotPhase::kDone);
 
   // ---- Maintenance ----
 

@@ -196,11 +196,16 @@ absl::StatusOr<std::optional<SnapshotRecord>> StateStore::GetSnapshot(
   SnapshotRecord record;
   record.pipeline_id = std::string(pipeline_id);
   std::string phase = stmt->ColumnText(0);
-  if (phase != "copying" && phase != "done") {
+  if (phase == "copying") {
+    record.phase = SnapshotPhase::kCopying;
+  } else if (phase == "done") {
+    record.phase = SnapshotPhase::kDone;
+  } else if (phase == "completed") {
+    record.phase = SnapshotPhase::kCompleted;
+  } else {
     return absl::DataLossError(absl::StrCat("snapshot of pipeline '", AsAbsl(pipeline_id),
                                             "' has unknown state '", phase, "'"));
   }
-  record.phase = phase == "done" ? SnapshotPhase::kDone : SnapshotPhase::kCopying;
   record.epoch = stmt->ColumnInt64(1);
   record.start_time = absl::FromUnixMicros(stmt->ColumnInt64(2));
   record.update_time = absl::FromUnixMicros(stmt->ColumnInt64(3));
@@ -270,14 +275,17 @@ absl::Status StateStore::SaveChunkDone(const SnapshotChunkProgress& chunk,
   return transaction->Commit();
 }
 
-absl::Status StateStore::FinishSnapshot(std::string_view pipeline_id) {
+absl::Status StateStore::FinishSnapshot(std::string_view pipeline_id, SnapshotPhase phase) {
   const int64_t now = NowMicros();
   absl::MutexLock lock(&mu_);
   absl::StatusOr<Statement> stmt = connection_->Prepare(
-      "UPDATE snapshots SET state = 'done', update_time = ?2 WHERE pipeline_id = ?1");
+      "UPDATE snapshots SET state = ?3, update_time = ?2 WHERE pipeline_id = ?1");
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, pipeline_id);
   stmt->BindInt64(2, now);
+  stmt->BindText(3, phase == SnapshotPhase::kCompleted ? "completed"
+                    : phase == SnapshotPhase::kDone    ? "done"
+                                                       : "copying");
   if (absl::Status status = stmt->Run(); !status.ok()) return status;
   if (connection_->Changes() == 0) {
     return absl::NotFoundError(

@@ -160,6 +160,52 @@ TEST_F(SnapshotTest, DeleteMidSnapshotStopsAndDropsEverything) {
   EXPECT_FALSE(PublicationExists(pipeline::DefaultPublicationName(id)));
 }
 
+TEST_F(SnapshotTest, InitialOnlyCopiesThenDropsTheSlot) {
+  workload_.Sql("INSERT INTO orders SELECT i, 'old', 1, 'x', 'y' FROM generate_series(1, 500) i");
+  pipeline::PipelineSpec spec = Spec();
+  spec.snapshot_mode = pipeline::SnapshotMode::kInitialOnly;
+  std::string id = Id("once");
+  ASSERT_TRUE(engine_->Create(id, spec).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kCompleted)) << Describe(id);
+  EXPECT_TRUE(workload_.Converged() || WaitFor([&] { return workload_.Converged(); }));
+  auto slot = Slot(pipeline::DefaultSlotName(id));
+  ASSERT_TRUE(slot.ok());
+  EXPECT_FALSE(slot->has_value());
+  EXPECT_FALSE(PublicationExists(pipeline::DefaultPublicationName(id)));
+  // Nothing is streamed afterwards, and a restart keeps it completed.
+  workload_.Sql("INSERT INTO orders VALUES (100000, 'late', 1, 'x', 'y')");
+  OpenEngine();
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(StateOf(id), PipelineState::kCompleted);
+  EXPECT_EQ(workload_.TargetOrders().size(), 500u);
+  ASSERT_TRUE(engine_->Delete(id, false).ok());
+  ASSERT_TRUE(WaitFor([&] { return !engine_->Get(id).ok(); }));
+}
+
+TEST_F(SnapshotTest, InitialOnlyResumedCatchesUpBeforeCompleting) {
+  options_.snapshot_chunk_rows = 5000;
+  options_.snapshot_parallelism = 1;
+  OpenEngine();
+  Preload();
+  pipeline::PipelineSpec spec = Spec();
+  spec.snapshot_mode = pipeline::SnapshotMode::kInitialOnly;
+  std::string id = Id("once-resumed");
+  ASSERT_TRUE(engine_->Create(id, spec).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = Snapshot(id);
+    return s && s->chunks_done >= 3;
+  })) << Describe(id);
+  ASSERT_TRUE(engine_->Pause(id).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kPaused, absl::Seconds(10))) << Describe(id);
+  // Changes to rows already copied: only the catch-up can bring them.
+  for (int round = 1; round <= 2; ++round) workload_.Run(round);
+  workload_.Sql("UPDATE orders SET status = 'changed' WHERE id < 10000100");
+  ASSERT_TRUE(engine_->Resume(id).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kCompleted, absl::Seconds(120))) << Describe(id);
+  EXPECT_TRUE(workload_.Converged() || WaitFor([&] { return workload_.Converged(); }));
+  EXPECT_EQ(Snapshot(id)->epoch, 2);
+}
+
 TEST_F(SnapshotTest, NeverModeStreamsOnlyNewChanges) {
   workload_.Sql("INSERT INTO orders SELECT i, 'old', 1, 'x', 'y' FROM generate_series(1, 50) i");
   pipeline::PipelineSpec spec = Spec();

@@ -369,6 +369,8 @@ TEST_F(StateStoreTest, SnapshotAttemptsPlanAndFinish) {
   EXPECT_EQ((*snapshot)->epoch, 2);
   ASSERT_TRUE(store_->FinishSnapshot("p").ok());
   EXPECT_EQ((*store_->GetSnapshot("p"))->phase, SnapshotPhase::kDone);
+  ASSERT_TRUE(store_->FinishSnapshot("p", SnapshotPhase::kCompleted).ok());
+  EXPECT_EQ((*store_->GetSnapshot("p"))->phase, SnapshotPhase::kCompleted);
   Create("q");
   EXPECT_EQ(store_->FinishSnapshot("q").code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(store_->ClearSnapshotProgress("p").ok());

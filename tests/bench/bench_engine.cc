@@ -29,6 +29,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "engine/postgres/pg_connection.h"
 #include "engine/runtime/engine.h"
 #include "tests/bench/recvlogical.h"
@@ -69,6 +70,18 @@ int Threads() {
   return 0;
 }
 
+// CPU seconds used so far by process `pid` (utime + stime).
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t end = stat.rfind(')');
+  if (end == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(end + 2), ' ');
+  if (fields.size() < 13) return 0;
+  return (std::atof(fields[11].c_str()) + std::atof(fields[12].c_str())) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // The emulator as a child process.
 struct Emulator {
   pid_t pid = 0;
@@ -95,6 +108,7 @@ void StartEmulator(const std::string& dir, const std::vector<std::string>& table
           << "          - {name: amount, type: \"DECIMAL(12,2)\"}\n"
           << "          - {name: created, type: DATETIME}\n"
           << "          - {name: flag, type: BOOLEAN}\n";
+      if (t == "snapshot") out << "          - {name: note, type: \"VARCHAR(256)\"}\n";
     }
   }
   std::string port_file = dir + "/ports.json";
@@ -288,6 +302,67 @@ void Footprint(const Args& args, const testing::PgCluster& cluster, const Emulat
   while (!engine.List().empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
+// The initial snapshot of a 1M-row, 6-column table, next to psql's \copy of
+// the same SELECT to /dev/null (the fastest a client can read it).
+void Snapshot(const Args& args, const testing::PgCluster& cluster, const Emulator& emu,
+              runtime::Engine& engine) {
+  Check(cluster.Exec(absl::StrCat(
+            "CREATE TABLE snapshot (id int8 PRIMARY KEY, name text, amount numeric(12,2), "
+            "created timestamp, flag bool, note text); INSERT INTO snapshot SELECT i, "
+            "'customer ' || i, i * 1.25, TIMESTAMP '2024-01-01' + i * INTERVAL '1 second', "
+            "i % 2 = 0, 'note ' || md5(i::text) FROM generate_series(1, ",
+            args.rows, ") i")),
+        "snapshot table");
+  Check(cluster.Exec("VACUUM ANALYZE snapshot"), "vacuum");
+  Check(cluster.Exec("CHECKPOINT"), "checkpoint");
+  std::string copy_cmd = absl::StrCat(
+      cluster.bin_dir(), "/psql -X -q -d '", cluster.Dsn("postgres"),
+      "' -c \"\\copy (SELECT id, name, amount, created, flag, note FROM snapshot) TO "
+      "'/dev/null'\"");
+  double psql = 1e9;
+  for (int i = 0; i < 2; ++i) {  // the second run reads a warm cache, as ours will
+    absl::Time t0 = absl::Now();
+    if (std::system(copy_cmd.c_str()) != 0) Check(absl::InternalError(copy_cmd), "psql");
+    psql = std::min(psql, absl::ToDoubleSeconds(absl::Now() - t0));
+  }
+  double rss0 = RssMiB();
+  double peak = rss0;
+  double cpu0 = CpuSeconds();
+  double emu_cpu0 = ProcessCpuSeconds(emu.pid);
+  absl::Time start = absl::Now();
+  Check(engine.Create("snap", Spec(cluster, emu, "snapshot")).status(), "create");
+  int64_t copied = 0;
+  while (true) {
+    auto status = engine.Get("snap");
+    Check(status.status(), "get");
+    peak = std::max(peak, RssMiB());
+    if (status->state == runtime::PipelineState::kFailed) {
+      Check(absl::InternalError(status->message), "snapshot");
+    }
+    if (status->snapshot && status->snapshot->done) {
+      copied = status->snapshot->rows_copied;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  double ours = absl::ToDoubleSeconds(absl::Now() - start);
+  double cpu = CpuSeconds() - cpu0;
+  double emu_cpu = ProcessCpuSeconds(emu.pid) - emu_cpu0;
+  std::printf("\n## 4. Initial snapshot (%lld rows, 6 columns)\n\n",
+              static_cast<long long>(copied));
+  std::printf("| copier | seconds | rows/s | ratio to psql \\copy |\n|---|---|---|---|\n");
+  std::printf("| psql \\copy (SELECT ...) TO /dev/null | %.2f | %.0f | 1.00 |\n", psql,
+              args.rows / psql);
+  std::printf("| dbmazz snapshot → emulator (durable) | %.2f | %.0f | %.2f |\n", ours,
+              copied / ours, psql / ours);
+  std::printf("\ndbmazz process CPU during the snapshot: %.2f s (%.0f%% of one core); "
+              "RSS %.1f MiB before, peak %.1f MiB (+%.1f MiB)\n",
+              cpu, 100 * cpu / ours, rss0, peak, peak - rss0);
+  std::printf("emulator process CPU meanwhile: %.2f s\n", emu_cpu);
+  std::fflush(stdout);
+  Check(engine.Delete("snap", false).status(), "delete");
+}
+
 void Latency(const Args& args, const testing::PgCluster& cluster, const Emulator& emu,
              runtime::Engine& engine) {
   Check(cluster.Exec(CreateTableSql("steady")), "table");
@@ -387,7 +462,7 @@ int main(int argc, char** argv) {
   Check(cluster.status(), "start PostgreSQL");
   char dir[] = "/tmp/dbmazz-bench-XXXXXX";
   if (mkdtemp(dir) == nullptr) return 1;
-  std::vector<std::string> tables = {"catchup", "idle", "steady"};
+  std::vector<std::string> tables = {"catchup", "idle", "steady", "snapshot"};
   for (int i = 0; i < args.active; ++i) tables.push_back(absl::StrCat("active_", i));
   Emulator emu;
   StartEmulator(dir, tables, &emu);
@@ -405,6 +480,7 @@ int main(int argc, char** argv) {
   if (!absl::StrContains(args.skip, "footprint")) Footprint(args, **cluster, emu, **engine);
   if (!absl::StrContains(args.skip, "catchup")) CatchUp(args, **cluster, emu, **engine);
   if (!absl::StrContains(args.skip, "latency")) Latency(args, **cluster, emu, **engine);
+  if (!absl::StrContains(args.skip, "snapshot")) Snapshot(args, **cluster, emu, **engine);
   engine->reset();
   return 0;
 }

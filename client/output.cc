@@ -40,7 +40,31 @@ std::string Desired(v1::Pipeline::DesiredState d) {
   return d == v1::Pipeline::PAUSED_BY_USER ? "paused" : "running";
 }
 
+// Share of the copy done: rows against the estimate, or chunks without one.
+double SnapshotFraction(const v1::SnapshotProgress& s) {
+  if (s.done()) return 1;
+  if (s.rows_estimate() > 0) {
+    return std::min(0.99, static_cast<double>(s.rows_copied()) /
+                              static_cast<double>(std::max(s.rows_estimate(), s.rows_copied())));
+  }
+  return s.chunks_total() > 0 ? static_cast<double>(s.chunks_done()) / s.chunks_total() : 0;
+}
+
 }  // namespace
+
+std::string ProgressBar(double fraction, int width) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  int filled = static_cast<int>(fraction * width + 0.5);
+  return absl::StrFormat("[%s%s] %3.0f%%", std::string(filled, '#'),
+                         std::string(width - filled, '.'), fraction * 100);
+}
+
+std::string SnapshotSummary(const v1::SnapshotProgress& s) {
+  return absl::StrFormat("%s %d/%d rows, %d/%d chunks, %.0f rows/s",
+                         ProgressBar(SnapshotFraction(s), 20), s.rows_copied(),
+                         std::max(s.rows_estimate(), s.rows_copied()), s.chunks_done(),
+                         s.chunks_total(), s.rows_per_second());
+}
 
 std::string StateName(v1::Pipeline::State state) { return v1::Pipeline::State_Name(state); }
 
@@ -80,7 +104,10 @@ std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
       row.insert(row.begin() + 4, i < rates.size() ? absl::StrFormat("%.0f", rates[i]) : "-");
     }
     std::string message = p.message();
-    if (message.size() > 80) message = message.substr(0, 77) + "...";
+    if (p.state() == v1::Pipeline::SNAPSHOTTING && p.has_snapshot()) {
+      message = absl::StrCat("snapshot ", SnapshotSummary(p.snapshot()));
+    }
+    if (message.size() > 100) message = message.substr(0, 97) + "...";
     row.push_back(message);
     rows.push_back(std::move(row));
   }
@@ -116,6 +143,17 @@ std::string PipelineDetail(const v1::Pipeline& p) {
                           : absl::StrCat(s.last_error(), " (", Time(s.last_error_time()), ")")},
       {"created:", Time(p.create_time())},
   };
+  if (p.has_snapshot()) {
+    const v1::SnapshotProgress& snap = p.snapshot();
+    rows.push_back({"snapshot:", absl::StrCat(snap.done() ? "done, " : "", SnapshotSummary(snap),
+                                              " (attempt ", snap.attempt(), ")")});
+    for (const auto& t : snap.tables()) {
+      rows.push_back({absl::StrCat("  ", t.table(), ":"),
+                      absl::StrFormat("%d/%d rows, %d/%d chunks", t.rows_copied(),
+                                      std::max(t.rows_estimate(), t.rows_copied()), t.chunks_done(),
+                                      t.chunks_total())});
+    }
+  }
   if (p.state() == v1::Pipeline::RETRYING) {
     rows.push_back({"next attempt:", absl::StrCat(Time(s.next_attempt_time()), " (attempt ",
                                                   s.retry_attempt(), ")")});

@@ -22,6 +22,10 @@ std::string ChecksTable(const v1::ValidatePipelineResponse& response);
 std::string ToJson(const google::protobuf::Message& message);
 // "0 B", "1.5 KiB", "12.0 MiB", ...
 std::string HumanBytes(uint64_t bytes);
+// "[#####...............]  25%": `fraction` in [0, 1], `width` characters.
+std::string ProgressBar(double fraction, int width);
+// The snapshot's progress bar, rows, chunks and rate on one line.
+std::string SnapshotSummary(const v1::SnapshotProgress& snapshot);
 // "STREAMING" etc. without the enum prefix.
 std::string StateName(v1::Pipeline::State state);
 

@@ -211,6 +211,8 @@ v1::Pipeline::State StateToProto(runtime::PipelineState state) {
       return v1::Pipeline::FAILED;
     case runtime::PipelineState::kDeleting:
       return v1::Pipeline::DELETING;
+    case runtime::PipelineState::kCompleted:
+      return v1::Pipeline::COMPLETED;
     case runtime::PipelineState::kUnspecified:
       break;
   }
@@ -263,6 +265,25 @@ void StatusToProto(const runtime::PipelineStatus& status, v1::Pipeline* proto) {
   stats->set_backpressured(status.backpressured);
   stats->set_loads(status.loads_completed);
   stats->set_load_failures(status.load_failures);
+  if (status.snapshot.has_value()) {
+    const runtime::SnapshotStatus& s = *status.snapshot;
+    v1::SnapshotProgress* snapshot = proto->mutable_snapshot();
+    snapshot->set_done(s.done);
+    snapshot->set_attempt(s.epoch);
+    snapshot->set_rows_copied(s.rows_copied);
+    snapshot->set_rows_estimate(s.rows_estimate);
+    snapshot->set_chunks_done(s.chunks_done);
+    snapshot->set_chunks_total(s.chunks_total);
+    snapshot->set_rows_per_second(s.rows_per_second);
+    for (const snapshot::TableProgress& t : s.tables) {
+      v1::SnapshotProgress::Table* table = snapshot->add_tables();
+      table->set_table(t.table);
+      table->set_rows_copied(t.rows_copied);
+      table->set_rows_estimate(t.rows_estimate);
+      table->set_chunks_done(t.chunks_done);
+      table->set_chunks_total(t.chunks_total);
+    }
+  }
 }
 
 void CheckToProto(const pipeline::CheckResult& check, v1::ValidationCheck* proto) {

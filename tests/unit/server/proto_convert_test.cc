@@ -210,11 +210,43 @@ TEST(ProtoConvertTest, StatusToProto) {
   EXPECT_EQ(proto.stats().last_error(), "sink down");
   EXPECT_FALSE(proto.stats().has_next_attempt_time());
 
+  EXPECT_FALSE(proto.has_snapshot());
+
   status.slot.reset();
   v1::Pipeline no_slot;
   StatusToProto(status, &no_slot);
   EXPECT_EQ(no_slot.stats().lag_bytes(), 0u);
   EXPECT_EQ(no_slot.stats().server_wal_lsn(), "");
+}
+
+TEST(ProtoConvertTest, SnapshotProgress) {
+  runtime::PipelineStatus status;
+  status.state = runtime::PipelineState::kSnapshotting;
+  runtime::SnapshotStatus snapshot;
+  snapshot.epoch = 2;
+  snapshot.rows_copied = 1500;
+  snapshot.rows_estimate = 3000;
+  snapshot.chunks_done = 3;
+  snapshot.chunks_total = 7;
+  snapshot.rows_per_second = 250.5;
+  snapshot.tables.push_back({"public.orders", 1000, 2000, 2, 5});
+  snapshot.tables.push_back({"public.items", 500, 1000, 1, 2});
+  status.snapshot = snapshot;
+  v1::Pipeline proto;
+  StatusToProto(status, &proto);
+  EXPECT_EQ(proto.state(), v1::Pipeline::SNAPSHOTTING);
+  ASSERT_TRUE(proto.has_snapshot());
+  EXPECT_FALSE(proto.snapshot().done());
+  EXPECT_EQ(proto.snapshot().attempt(), 2);
+  EXPECT_EQ(proto.snapshot().rows_copied(), 1500);
+  EXPECT_EQ(proto.snapshot().rows_estimate(), 3000);
+  EXPECT_EQ(proto.snapshot().chunks_done(), 3);
+  EXPECT_EQ(proto.snapshot().chunks_total(), 7);
+  EXPECT_DOUBLE_EQ(proto.snapshot().rows_per_second(), 250.5);
+  ASSERT_EQ(proto.snapshot().tables_size(), 2);
+  EXPECT_EQ(proto.snapshot().tables(1).table(), "public.items");
+  EXPECT_EQ(proto.snapshot().tables(1).chunks_total(), 2);
+  EXPECT_EQ(StateToProto(runtime::PipelineState::kCompleted), v1::Pipeline::COMPLETED);
 }
 
 TEST(ProtoConvertTest, StatesAndEvents) {

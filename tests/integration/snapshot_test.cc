@@ -206,6 +206,22 @@ TEST_F(SnapshotTest, InitialOnlyResumedCatchesUpBeforeCompleting) {
   EXPECT_EQ(Snapshot(id)->epoch, 2);
 }
 
+TEST_F(SnapshotTest, RejectedRowsFailWithTheReasonAndResumeRetries) {
+  workload_.Sql("INSERT INTO orders SELECT i, 'c', 1, 'x', 'y' FROM generate_series(1, 3000) i");
+  ASSERT_TRUE(workload_.emulator().AddFaults(R"({"action":"fail","preset":"access_denied"})").ok());
+  std::string id = Id("rejected");
+  ASSERT_TRUE(engine_->Create(id, Spec()).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kFailed)) << Describe(id);
+  auto failed = engine_->Get(id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_THAT(failed->message, HasSubstr("Access denied"));
+  EXPECT_FALSE(failed->snapshot->done);
+  ASSERT_TRUE(engine_->Resume(id).ok());  // the fault fired once
+  ASSERT_TRUE(WaitForState(id, PipelineState::kStreaming)) << Describe(id);
+  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); })) << Describe(id);
+  EXPECT_EQ(Snapshot(id)->epoch, 2);
+}
+
 TEST_F(SnapshotTest, NeverModeStreamsOnlyNewChanges) {
   workload_.Sql("INSERT INTO orders SELECT i, 'old', 1, 'x', 'y' FROM generate_series(1, 50) i");
   pipeline::PipelineSpec spec = Spec();

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 bash deploy/setup.sh
+# The real `buf curl` for the reflection test (npm @bufbuild/buf).
+export DBMAZZ_BUF=$(bash deploy/install_buf.sh | tail -n 1)
 
 echo "== build (release preset)"
 cmake --preset release >/dev/null

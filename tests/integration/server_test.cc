@@ -4,217 +4,31 @@
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/unknown_field_set.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <functional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "dbmazz/v1/pipeline_service.grpc.pb.h"
-#include "engine/common/absl_compat.h"
-#include "engine/runtime/engine.h"
-#include "server/control_server.h"
+#include "tests/integration/control_plane_harness.h"
 #include "tests/integration/shop_workload.h"
-#include "tests/support/pg_environment.h"
 
 namespace dbmazz::server {
 namespace {
 
 namespace v1 = ::dbmazz::v1;
-using ::dbmazz::testing::PgEnvironment;
+using ::dbmazz::testing::ControlPlaneHarness;
+using ::dbmazz::testing::RawBidiOnce;
+using ::dbmazz::testing::RawUnary;
 using ::dbmazz::testing::ShopWorkload;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kDsnPassword[] = "dsn-secret-pw";
-
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    n_ = counter.fetch_add(1);
-    db_ = absl::StrCat("server_", n_);
-    absl::Status s = workload_.SetUp(&PgEnvironment::cluster(), db_);
-    ASSERT_TRUE(s.ok()) << s;
-    char dir[] = "/tmp/dbmazz-server-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    runtime::EngineOptions options;
-    options.state_path = absl::StrCat(dir, "/state.db");
-    options.worker_threads = 2;
-    options.retry_initial = absl::Milliseconds(200);
-    options.retry_max = absl::Seconds(2);
-    options.connect_timeout = absl::Seconds(5);
-    options.drain_timeout = absl::Seconds(10);
-    auto engine = runtime::Engine::Open(options);
-    ASSERT_TRUE(engine.ok()) << engine.status();
-    engine_ = std::move(*engine);
-    StartServer("");
-  }
-
-  void TearDown() override {
-    server_.reset();
-    engine_.reset();
-  }
-
-  void StartServer(std::string token) {
-    server_.reset();
-    ControlServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.token = std::move(token);
-    auto server = ControlServer::Start(engine_.get(), std::move(options));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    stub_ = v1::PipelineService::NewStub(channel_);
-  }
-
-  // The proto form of ShopWorkload::Spec(), with a password in the DSN too.
-  v1::PipelineSpec ProtoSpec() {
-    pipeline::PipelineSpec spec = workload_.Spec();
-    v1::PipelineSpec proto;
-    proto.mutable_source()->set_dsn(absl::StrCat(spec.source.dsn, " password=", kDsnPassword));
-    for (const auto& table : spec.tables) proto.add_tables(table.source.Display());
-    proto.mutable_sink()->set_fe_url(spec.sink.fe_url);
-    proto.mutable_sink()->set_database(spec.sink.database);
-    proto.mutable_sink()->set_user(spec.sink.user);
-    proto.mutable_sink()->set_password(spec.sink.password);
-    proto.mutable_sink()->set_max_retries(2);
-    proto.mutable_batching()->set_max_rows(200);
-    proto.mutable_batching()->mutable_max_latency()->set_nanos(100000000);
-    return proto;
-  }
-
-  std::unique_ptr<grpc::ClientContext> Context() {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    if (!token_.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
-    return context;
-  }
-
-  grpc::Status Create(const std::string& id, v1::Pipeline* out,
-                      std::optional<v1::PipelineSpec> spec = std::nullopt) {
-    v1::CreatePipelineRequest request;
-    request.set_pipeline_id(id);
-    *request.mutable_spec() = spec.has_value() ? *spec : ProtoSpec();
-    return stub_->CreatePipeline(Context().get(), request, out);
-  }
-
-  grpc::Status Get(const std::string& id, v1::Pipeline* out) {
-    v1::GetPipelineRequest request;
-    request.set_pipeline_id(id);
-    return stub_->GetPipeline(Context().get(), request, out);
-  }
-
-  bool WaitForState(const std::string& id, v1::Pipeline::State state) {
-    absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (absl::Now() < deadline) {
-      v1::Pipeline pipeline;
-      if (Get(id, &pipeline).ok() && pipeline.state() == state) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
-  bool WaitForGone(const std::string& id) {
-    absl::Time deadline = absl::Now() + absl::Seconds(60);
-    while (absl::Now() < deadline) {
-      v1::Pipeline pipeline;
-      if (Get(id, &pipeline).error_code() == grpc::StatusCode::NOT_FOUND) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
-  static void ExpectRedacted(const v1::Pipeline& pipeline) {
-    EXPECT_EQ(pipeline.spec().sink().password(), pipeline::kRedacted);
-    std::string text = pipeline.DebugString();
-    EXPECT_THAT(text, Not(HasSubstr(ShopWorkload::kPassword)));
-    EXPECT_THAT(text, Not(HasSubstr(kDsnPassword)));
-  }
-
-  // A unary call by method name with raw protobuf bytes.
-  grpc::Status RawUnary(const std::string& method, const std::string& request,
-                        std::string* response) {
-    grpc::GenericStub stub(channel_);
-    grpc::CompletionQueue cq;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Slice slice(request);
-    grpc::ByteBuffer send(&slice, 1), receive;
-    auto call = stub.PrepareUnaryCall(&context, method, send, &cq);
-    call->StartCall();
-    grpc::Status status;
-    call->Finish(&receive, &status, reinterpret_cast<void*>(1));
-    void* tag = nullptr;
-    bool ok = false;
-    EXPECT_TRUE(cq.Next(&tag, &ok));
-    if (status.ok()) {
-      std::vector<grpc::Slice> slices;
-      EXPECT_TRUE(receive.Dump(&slices).ok());
-      response->clear();
-      for (const auto& s : slices)
-        response->append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    return status;
-  }
-
-  // One request and its first response on a bidi stream, raw bytes.
-  grpc::Status RawBidiOnce(const std::string& method, const std::string& request,
-                           std::string* response) {
-    grpc::GenericStub stub(channel_);
-    grpc::CompletionQueue cq;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    auto call = stub.PrepareCall(&context, method, &cq);
-    void* tag = nullptr;
-    bool ok = false;
-    auto step = [&](intptr_t id) {
-      EXPECT_TRUE(cq.Next(&tag, &ok));
-      EXPECT_EQ(reinterpret_cast<intptr_t>(tag), id);
-      return ok;
-    };
-    call->StartCall(reinterpret_cast<void*>(1));
-    if (!step(1)) return grpc::Status(grpc::StatusCode::UNKNOWN, "start failed");
-    grpc::Slice slice(request);
-    grpc::ByteBuffer send(&slice, 1), receive;
-    call->Write(send, reinterpret_cast<void*>(2));
-    step(2);
-    call->WritesDone(reinterpret_cast<void*>(3));
-    step(3);
-    call->Read(&receive, reinterpret_cast<void*>(4));
-    bool got = step(4);
-    grpc::Status status;
-    call->Finish(&status, reinterpret_cast<void*>(5));
-    step(5);
-    if (got) {
-      std::vector<grpc::Slice> slices;
-      EXPECT_TRUE(receive.Dump(&slices).ok());
-      response->clear();
-      for (const auto& s : slices)
-        response->append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    return status;
-  }
-
-  std::string Id(std::string_view name) { return absl::StrCat(AsAbsl(name), "-", n_); }
-
-  int n_ = 0;
-  std::string db_;
-  std::string token_;
-  ShopWorkload workload_;
-  std::unique_ptr<runtime::Engine> engine_;
-  std::unique_ptr<ControlServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::PipelineService::Stub> stub_;
-};
+class ServerTest : public ControlPlaneHarness {};
 
 TEST_F(ServerTest, LifecycleThroughEveryUnaryRpc) {
   const std::string id = Id("shop");
@@ -523,7 +337,7 @@ TEST_F(ServerTest, BearerTokenGuardsThePipelineServiceOnly) {
   std::string request =
       std::string("\x0a", 1) + static_cast<char>(25) + "dbmazz.v1.PipelineService";
   std::string response;
-  status = RawUnary("/grpc.health.v1.Health/Check", request, &response);
+  status = RawUnary(channel_, "/grpc.health.v1.Health/Check", request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response, std::string("\x08\x01", 2));  // status: SERVING
 }
@@ -532,7 +346,7 @@ TEST_F(ServerTest, HealthReportsServing) {
   std::string request =
       std::string("\x0a", 1) + static_cast<char>(25) + "dbmazz.v1.PipelineService";
   std::string response;
-  grpc::Status status = RawUnary("/grpc.health.v1.Health/Check", request, &response);
+  grpc::Status status = RawUnary(channel_, "/grpc.health.v1.Health/Check", request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   google::protobuf::UnknownFieldSet fields;
   ASSERT_TRUE(fields.ParseFromString(response));
@@ -541,7 +355,7 @@ TEST_F(ServerTest, HealthReportsServing) {
   EXPECT_EQ(fields.field(0).varint(), 1u);  // SERVING
 
   std::string unknown = std::string("\x0a\x03", 2) + "foo";
-  status = RawUnary("/grpc.health.v1.Health/Check", unknown, &response);
+  status = RawUnary(channel_, "/grpc.health.v1.Health/Check", unknown, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
@@ -549,8 +363,9 @@ TEST_F(ServerTest, ReflectionListsThePipelineService) {
   // ServerReflectionRequest{list_services: "*"} (field 7).
   std::string request = std::string("\x3a\x01", 2) + "*";
   std::string response;
-  grpc::Status status = RawBidiOnce(
-      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", request, &response);
+  grpc::Status status =
+      RawBidiOnce(channel_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                  request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   google::protobuf::UnknownFieldSet fields;
   ASSERT_TRUE(fields.ParseFromString(response));

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace dbmazz::server {
 
@@ -32,6 +33,9 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(runtime::Eng
   }
 
   grpc::EnableDefaultHealthCheckService(true);
+  // The built-in health service has no descriptor in the pool: this one
+  // (proto/grpc/health/v1) lets reflection clients describe and call it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<ControlServer> server(new ControlServer());

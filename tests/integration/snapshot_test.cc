@@ -19,6 +19,17 @@ using ::testing::HasSubstr;
 
 class SnapshotTest : public EngineFixture {
  protected:
+  // Waits for both sides to be equal; on failure says how far apart they are.
+  ::testing::AssertionResult Converges(const std::string& id,
+                                       absl::Duration timeout = absl::Seconds(240)) {
+    if (WaitFor([&] { return workload_.Converged(); }, timeout)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "not converged: " << workload_.SourceOrders().size() << " source orders, "
+           << workload_.TargetOrders().size() << " target orders; " << Describe(id);
+  }
+
   void SetUp() override {
     options_.snapshot_chunk_rows = 20000;
     EngineFixture::SetUp();
@@ -36,6 +47,20 @@ class SnapshotTest : public EngineFixture {
         "INSERT INTO items SELECT 10000000 + i, l, 's' || l, l FROM "
         "generate_series(1, 20000) i, generate_series(1, 3) l");
     workload_.Sql("ANALYZE orders; ANALYZE items");
+  }
+
+  // Pauses once `chunks` chunks have landed, and waits for PAUSED.
+  ::testing::AssertionResult PauseAfterChunks(const std::string& id, int chunks) {
+    if (!WaitFor([&] {
+          auto s = Snapshot(id);
+          return s && s->chunks_done >= chunks;
+        })) {
+      return ::testing::AssertionFailure() << "no " << chunks << " chunks: " << Describe(id);
+    }
+    if (!engine_->Pause(id).ok() || !WaitForState(id, PipelineState::kPaused, absl::Seconds(10))) {
+      return ::testing::AssertionFailure() << "not paused: " << Describe(id);
+    }
+    return ::testing::AssertionSuccess();
   }
 
   std::optional<SnapshotStatus> Snapshot(const std::string& id) {
@@ -89,7 +114,7 @@ TEST_F(SnapshotTest, CopiesExistingRowsWhileTheyChangeThenStreams) {
   int rounds = writer.rounds();
   ASSERT_TRUE(WaitFor([&] { return writer.rounds() >= rounds + 2; }));
   writer.Stop();
-  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); }, absl::Seconds(120))) << Describe(id);
+  ASSERT_TRUE(Converges(id));
 
   std::optional<SnapshotStatus> snapshot = Snapshot(id);
   ASSERT_TRUE(snapshot.has_value());
@@ -114,12 +139,7 @@ TEST_F(SnapshotTest, PauseRestartAndResumeMidSnapshotConverge) {
   Preload();
   std::string id = Id("pausing");
   ASSERT_TRUE(engine_->Create(id, Spec()).ok());
-  ASSERT_TRUE(WaitFor([&] {
-    auto s = Snapshot(id);
-    return s && s->chunks_done >= 3;
-  })) << Describe(id);
-  ASSERT_TRUE(engine_->Pause(id).ok());
-  ASSERT_TRUE(WaitForState(id, PipelineState::kPaused, absl::Seconds(10))) << Describe(id);
+  ASSERT_TRUE(PauseAfterChunks(id, 3));
   auto paused = Snapshot(id);
   ASSERT_TRUE(paused.has_value());
   EXPECT_FALSE(paused->done);
@@ -132,7 +152,7 @@ TEST_F(SnapshotTest, PauseRestartAndResumeMidSnapshotConverge) {
   Writer writer(workload_, 4);
   ASSERT_TRUE(WaitForState(id, PipelineState::kStreaming, absl::Seconds(120))) << Describe(id);
   writer.Stop();
-  ASSERT_TRUE(WaitFor([&] { return workload_.Converged(); }, absl::Seconds(120))) << Describe(id);
+  ASSERT_TRUE(Converges(id));
   auto snapshot = Snapshot(id);
   ASSERT_TRUE(snapshot.has_value());
   EXPECT_TRUE(snapshot->done);
@@ -191,12 +211,7 @@ TEST_F(SnapshotTest, InitialOnlyResumedCatchesUpBeforeCompleting) {
   spec.snapshot_mode = pipeline::SnapshotMode::kInitialOnly;
   std::string id = Id("once-resumed");
   ASSERT_TRUE(engine_->Create(id, spec).ok());
-  ASSERT_TRUE(WaitFor([&] {
-    auto s = Snapshot(id);
-    return s && s->chunks_done >= 3;
-  })) << Describe(id);
-  ASSERT_TRUE(engine_->Pause(id).ok());
-  ASSERT_TRUE(WaitForState(id, PipelineState::kPaused, absl::Seconds(10))) << Describe(id);
+  ASSERT_TRUE(PauseAfterChunks(id, 3));
   // Changes to rows already copied: only the catch-up can bring them.
   for (int round = 1; round <= 2; ++round) workload_.Run(round);
   workload_.Sql("UPDATE orders SET status = 'changed' WHERE id < 10000100");

@@ -237,6 +237,38 @@ TEST_F(SnapshotTest, RejectedRowsFailWithTheReasonAndResumeRetries) {
   EXPECT_EQ(Snapshot(id)->epoch, 2);
 }
 
+TEST_F(SnapshotTest, ALostPrivilegeFailsTheCopyNamingTheTable) {
+  options_.snapshot_chunk_rows = 5000;
+  options_.snapshot_parallelism = 1;
+  OpenEngine();
+  std::string role = absl::StrCat("snap_reader_", n_);
+  workload_.Sql(absl::StrCat("CREATE ROLE ", role, " LOGIN REPLICATION PASSWORD 'pw'; GRANT ",
+                             "SELECT ON orders, items TO ", role));
+  workload_.Sql("INSERT INTO orders SELECT i, 'c', 1, 'x', 'y' FROM generate_series(1, 40000) i");
+  workload_.Sql("ANALYZE orders");
+  pipeline::PipelineSpec spec = Spec();
+  spec.source.dsn = testing::PgEnvironment::cluster().TcpDsn(db_, role, "pw");
+  spec.source.publication_name = "p";  // the role may not create one on tables it does not own
+  std::string id = Id("privileges");
+  auto created = engine_->Create(id, spec);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_TRUE(PauseAfterChunks(id, 1));
+  workload_.Sql(absl::StrCat("REVOKE SELECT ON orders FROM ", role));
+  ASSERT_TRUE(engine_->Resume(id).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kFailed)) << Describe(id);
+  auto failed = engine_->Get(id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_THAT(failed->message, HasSubstr("public.orders"));
+  EXPECT_THAT(failed->message, HasSubstr("permission denied"));
+  // Granted again, resume finishes the copy.
+  workload_.Sql(absl::StrCat("GRANT SELECT ON orders TO ", role));
+  ASSERT_TRUE(engine_->Resume(id).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kStreaming)) << Describe(id);
+  ASSERT_TRUE(Converges(id));
+  ASSERT_TRUE(engine_->Delete(id, false).ok());
+  ASSERT_TRUE(WaitFor([&] { return !engine_->Get(id).ok(); }));
+}
+
 TEST_F(SnapshotTest, NeverModeStreamsOnlyNewChanges) {
   workload_.Sql("INSERT INTO orders SELECT i, 'old', 1, 'x', 'y' FROM generate_series(1, 50) i");
   pipeline::PipelineSpec spec = Spec();

@@ -315,10 +315,10 @@ void Snapshot(const Args& args, const testing::PgCluster& cluster, const Emulato
         "snapshot table");
   Check(cluster.Exec("VACUUM ANALYZE snapshot"), "vacuum");
   Check(cluster.Exec("CHECKPOINT"), "checkpoint");
-  std::string copy_cmd = absl::StrCat(
-      cluster.bin_dir(), "/psql -X -q -d '", cluster.Dsn("postgres"),
-      "' -c \"\\copy (SELECT id, name, amount, created, flag, note FROM snapshot) TO "
-      "'/dev/null'\"");
+  std::string copy_cmd =
+      absl::StrCat(cluster.bin_dir(), "/psql -X -q -d '", cluster.Dsn("postgres"),
+                   "' -c \"\\copy (SELECT id, name, amount, created, flag, note FROM snapshot) TO "
+                   "'/dev/null'\"");
   double psql = 1e9;
   for (int i = 0; i < 2; ++i) {  // the second run reads a warm cache, as ours will
     absl::Time t0 = absl::Now();
@@ -355,9 +355,10 @@ void Snapshot(const Args& args, const testing::PgCluster& cluster, const Emulato
               args.rows / psql);
   std::printf("| dbmazz snapshot → emulator (durable) | %.2f | %.0f | %.2f |\n", ours,
               copied / ours, psql / ours);
-  std::printf("\ndbmazz process CPU during the snapshot: %.2f s (%.0f%% of one core); "
-              "RSS %.1f MiB before, peak %.1f MiB (+%.1f MiB)\n",
-              cpu, 100 * cpu / ours, rss0, peak, peak - rss0);
+  std::printf(
+      "\ndbmazz process CPU during the snapshot: %.2f s (%.0f%% of one core); "
+      "RSS %.1f MiB before, peak %.1f MiB (+%.1f MiB)\n",
+      cpu, 100 * cpu / ours, rss0, peak, peak - rss0);
   std::printf("emulator process CPU meanwhile: %.2f s\n", emu_cpu);
   std::fflush(stdout);
   Check(engine.Delete("snap", false).status(), "delete");

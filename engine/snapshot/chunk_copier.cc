@@ -59,6 +59,7 @@ class Copy {
       bool would_block = false;
       if (!copy_done && !sink_.ShouldPause()) {
         auto read = ReadRows(&copy_done);
+        PublishProgress();
         if (!read.ok()) return read.status();
         would_block = *read;
       }
@@ -109,7 +110,7 @@ class Copy {
   absl::StatusOr<bool> ReadRows(bool* copy_done) {
     PGconn* conn = session_.raw();
     if (PQconsumeInput(conn) != 1) return postgres::StatusFromConnection(conn, "COPY");
-    pgoutput::DecodedMessage m;
+    pgoutput::DecodedMessage& m = insert_;  // reused: the tuple keeps its capacity
     m.type = pgoutput::MessageType::kInsert;
     m.insert.relation_id = table_.oid;
     for (int n = 0; n < 4096; ++n) {
@@ -139,7 +140,6 @@ class Copy {
                             absl::StrCat("copying ", table_.name.Display(), ": ", s.message()));
       }
       ++stats_.rows;
-      if (options_.rows_progress != nullptr) options_.rows_progress->fetch_add(1);
       if (++slice_rows_ == kRowsPerSlice) {
         if (absl::Status e = EndSlice(); !e.ok()) return e;
         if (absl::Status b = BeginSlice(); !b.ok()) return b;
@@ -147,6 +147,13 @@ class Copy {
       if (sink_.ShouldPause()) return false;
     }
     return false;
+  }
+
+  // Progress is published once per read pass, not per row.
+  void PublishProgress() {
+    if (options_.rows_progress == nullptr) return;
+    options_.rows_progress->fetch_add(stats_.rows - published_rows_);
+    published_rows_ = stats_.rows;
   }
 
   absl::Status BeginSlice() {
@@ -217,6 +224,8 @@ class Copy {
   CopyRowParser parser_;
   std::shared_ptr<Mailbox> mailbox_;
   absl::flat_hash_map<uint32_t, uint64_t> in_flight_;  // table key → load id
+  pgoutput::DecodedMessage insert_;
+  int64_t published_rows_ = 0;
   Lsn slice_ = 0;
   uint32_t slice_rows_ = 0;
   ChunkCopyStats stats_;

@@ -269,6 +269,33 @@ TEST_F(SnapshotTest, ALostPrivilegeFailsTheCopyNamingTheTable) {
   ASSERT_TRUE(WaitFor([&] { return !engine_->Get(id).ok(); }));
 }
 
+TEST_F(SnapshotTest, LostCopySessionsAreRetriedAndConverge) {
+  options_.snapshot_chunk_rows = 5000;
+  OpenEngine();
+  Preload();
+  std::string id = Id("terminated");
+  ASSERT_TRUE(engine_->Create(id, Spec()).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = Snapshot(id);
+    return s && s->chunks_done >= 2;
+  })) << Describe(id);
+  // The copy sessions' connections die mid-copy (as on a network cut).
+  auto killed = testing::PgEnvironment::cluster().Query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE application_name = 'dbmazz snapshot'",
+      db_);
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  ASSERT_FALSE(killed->empty());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kStreaming, absl::Seconds(120))) << Describe(id);
+  ASSERT_TRUE(Converges(id));
+  auto events = engine_->Events(id, 50);
+  ASSERT_TRUE(events.ok());
+  bool retried = false;
+  for (const auto& e : *events) retried = retried || e.kind == "retrying";
+  EXPECT_TRUE(retried);
+  EXPECT_GE(Snapshot(id)->epoch, 2);
+}
+
 TEST_F(SnapshotTest, NeverModeStreamsOnlyNewChanges) {
   workload_.Sql("INSERT INTO orders SELECT i, 'old', 1, 'x', 'y' FROM generate_series(1, 50) i");
   pipeline::PipelineSpec spec = Spec();

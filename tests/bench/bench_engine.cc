@@ -12,6 +12,7 @@
 //
 //   bench_engine [--rows N] [--pipelines 200] [--active 50] [--active-rows R]
 //                [--rate 2000] [--seconds 10] [--skip catchup,footprint,latency]
+//                [--snapshot-parallelism P] [--snapshot-chunk-rows R]  (engine defaults)
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -178,6 +179,8 @@ struct Args {
   int rate = 2000;
   int seconds = 10;
   std::string skip;
+  int snapshot_parallelism = 0;  // 0: the engine's defaults
+  int64_t snapshot_chunk_rows = 0;
 };
 
 void CatchUp(const Args& args, const testing::PgCluster& cluster, const Emulator& emu,
@@ -452,6 +455,8 @@ int main(int argc, char** argv) {
     if (a == "--rate") args.rate = std::atoi(argv[i + 1]);
     if (a == "--seconds") args.seconds = std::atoi(argv[i + 1]);
     if (a == "--skip") args.skip = argv[i + 1];
+    if (a == "--snapshot-parallelism") args.snapshot_parallelism = std::atoi(argv[i + 1]);
+    if (a == "--snapshot-chunk-rows") args.snapshot_chunk_rows = std::atoll(argv[i + 1]);
   }
   spdlog::set_level(spdlog::level::warn);
   testing::PgCluster::Options cluster_options;
@@ -469,6 +474,11 @@ int main(int argc, char** argv) {
   StartEmulator(dir, tables, &emu);
   double rss_start = RssMiB();
   runtime::EngineOptions options;
+  if (args.snapshot_parallelism > 0) {
+    options.snapshot_parallelism = args.snapshot_parallelism;
+    options.snapshot_threads = args.snapshot_parallelism;
+  }
+  if (args.snapshot_chunk_rows > 0) options.snapshot_chunk_rows = args.snapshot_chunk_rows;
   options.state_path = absl::StrCat(dir, "/state.db");
   auto engine = runtime::Engine::Open(options);
   Check(engine.status(), "open engine");

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "tests/support/starrocks_emulator/flat_row_scanner.h"
 
 namespace dbmazz::starrocks_emulator {
 namespace {
@@ -233,8 +234,8 @@ class RowSax {
 
 }  // namespace
 
-JsonRowReader::JsonRowReader(std::vector<std::string> slot_names)
-    : slot_names_(std::move(slot_names)) {
+JsonRowReader::JsonRowReader(std::vector<std::string> slot_names, bool flat_fast_path)
+    : slot_names_(std::move(slot_names)), flat_fast_path_(flat_fast_path) {
   for (size_t i = 0; i < slot_names_.size(); ++i) {
     slot_by_lower_name_.emplace(absl::AsciiStrToLower(slot_names_[i]), static_cast<int>(i));
   }
@@ -272,6 +273,9 @@ absl::Status JsonRowReader::Read(std::string_view body, bool strip_outer_array,
       return absl::InvalidArgumentError(absl::StrCat(
           "parse error. the value should be array type with strip_outer_array=true, value: ",
           AsAbsl(body.substr(pos, 64))));
+    }
+    if (flat_fast_path_ && FlatRowScanner(*this).Scan(body.substr(pos), &row, on_row)) {
+      return absl::OkStatus();
     }
     RowSax sax(*this, &row, on_row, /*array_mode=*/true);
     if (!nlohmann::json::sax_parse(body.begin() + pos, body.end(), &sax)) {

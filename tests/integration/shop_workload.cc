@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace dbmazz::testing {
@@ -78,6 +80,33 @@ bool ShopWorkload::Converged() {
   if (absl::Now() < next_check_) return false;
   next_check_ = absl::Now() + absl::Milliseconds(300);
   return SourceOrders() == TargetOrders() && SourceItems() == TargetItems();
+}
+
+namespace {
+
+std::string Compare(const char* table, const std::vector<std::string>& source,
+                    const std::vector<std::string>& target) {
+  if (source == target) return "";
+  std::string out = absl::StrCat(table, ": ", source.size(), " rows in PostgreSQL, ", target.size(),
+                                 " in StarRocks");
+  for (size_t i = 0; i < std::max(source.size(), target.size()); ++i) {
+    const std::string none = "<none>";
+    const std::string& s = i < source.size() ? source[i] : none;
+    const std::string& t = i < target.size() ? target[i] : none;
+    if (s != t) {
+      absl::StrAppend(&out, "; first difference at row ", i, ": PostgreSQL ", s.substr(0, 120),
+                      " vs StarRocks ", t.substr(0, 120));
+      break;
+    }
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string ShopWorkload::Difference() {
+  return Compare("orders", SourceOrders(), TargetOrders()) +
+         Compare("items", SourceItems(), TargetItems());
 }
 
 std::vector<std::string> ShopWorkload::SourceOrders() {

@@ -32,6 +32,9 @@ class ShopWorkload {
 
   // Both sides equal, row for row (checked at most every 300 ms).
   bool Converged();
+  // Where the sides differ: row counts and the first differing row of each
+  // table ("" when equal). For failure messages.
+  std::string Difference();
   std::vector<std::string> SourceOrders();
   std::vector<std::string> TargetOrders();
 

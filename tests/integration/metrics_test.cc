@@ -187,6 +187,18 @@ TEST_F(MetricsTest, ExpositionPassesPromtoolAndAgreesWithPostgres) {
 
   // promtool lints the real exposition (names, units, HELP, histograms).
   std::string text = Scrape();
+  EXPECT_EQ(Value(text, Series("dbmazz_transactions_total", id)), 3);
+  EXPECT_GT(Value(text, Series("dbmazz_stream_load_requests_total", id, ",result=\"success\""))
+                .value_or(0),
+            0);
+  EXPECT_EQ(Value(text, Series("dbmazz_stream_load_requests_total", id, ",result=\"fail\"")), 0);
+  EXPECT_EQ(Value(text, Series("dbmazz_stream_loads_total", id, ",outcome=\"loaded\"")),
+            Value(text, Series("dbmazz_stream_load_duration_seconds_count", id)));
+  EXPECT_EQ(Value(text, Series("dbmazz_stream_load_batch_rows_sum", id)),
+            Value(text, Series("dbmazz_rows_loaded_total", id)));
+  double now = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+  EXPECT_NEAR(Value(text, Series("dbmazz_last_applied_commit_timestamp_seconds", id)).value_or(0),
+              now, 60);
   std::string file = absl::StrCat(state_dir_, "/metrics.txt");
   std::ofstream(file) << text;
   std::string command = absl::StrCat(promtool, " check metrics < ", file, " 2>&1");

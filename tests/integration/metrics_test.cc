@@ -249,6 +249,29 @@ TEST_F(MetricsTest, ExpositionPassesPromtoolAndAgreesWithPostgres) {
   EXPECT_TRUE(WaitFor(Series("dbmazz_replication_lag_seconds", id), equals(0)));
 }
 
+TEST_F(MetricsTest, StreamLoadAttemptsAreCountedByResult) {
+  const std::string id = Id("faults");
+  StartPipeline(id);
+  // The first PUT answers HTTP 503, the second a retryable Fail; the third
+  // (max_retries 2) loads.
+  ASSERT_TRUE(workload_.emulator()
+                  .AddFaults(R"([{"action":"http_error","status":503,"count":1},)"
+                             R"({"action":"fail","preset":"too_many_versions","count":1}])")
+                  .ok());
+  workload_.Sql("INSERT INTO orders SELECT g, 'c', 1, 'new', 'n' FROM generate_series(1, 10) g");
+  auto requests = [&](const char* result) {
+    return Series("dbmazz_stream_load_requests_total", id,
+                  absl::StrCat(",result=\"", result, "\""));
+  };
+  ASSERT_TRUE(WaitFor(requests("success"), [](double v) { return v >= 1; }));
+  std::string text = Scrape();
+  EXPECT_EQ(Value(text, requests("http_error")), 1) << text;
+  EXPECT_EQ(Value(text, requests("fail")), 1);
+  EXPECT_EQ(Value(text, requests("timeout")), 0);
+  EXPECT_EQ(Value(text, Series("dbmazz_stream_loads_total", id, ",outcome=\"failed\"")), 0);
+  EXPECT_EQ(Value(text, Series("dbmazz_rows_loaded_total", id)), 10);
+}
+
 TEST_F(MetricsTest, ReadyzAnswers503WhenNotReady) {
   auto http = MetricsHttpServer::Start(engine_.get(),
                                        {.listen = "127.0.0.1:0", .ready = [] { return false; }});

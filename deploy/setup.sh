@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev openssl
   postgresql-15 postgresql-client-15 postgresql-contrib
+  prometheus
 )
 # npm (for the other PostgreSQL versions and buf) may come with a non-Debian nodejs.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

@@ -12,6 +12,9 @@ bash deploy/setup.sh
 # The real `buf curl` for the reflection test (npm @bufbuild/buf).
 export DBMAZZ_BUF=$(bash deploy/install_buf.sh | tail -n 1)
 
+echo "== Prometheus alerting rules (deploy/prometheus/alerts.yml)"
+promtool check rules deploy/prometheus/alerts.yml
+
 echo "== build (release preset)"
 cmake --preset release >/dev/null
 cmake --build --preset release

@@ -1,7 +1,9 @@
 // dbmazzd: the dbmazz daemon. Runs the CDC engine and serves its gRPC
-// control plane (dbmazz.v1.PipelineService, health, reflection).
+// control plane (dbmazz.v1.PipelineService, health, reflection), and
+// Prometheus metrics and probes over HTTP (/metrics, /healthz, /readyz).
 //
 //   dbmazzd --listen 127.0.0.1:7070 --state /var/lib/dbmazz/state.db
+//   dbmazzd --metrics-listen 127.0.0.1:9187 ...   (the default; "" turns it off)
 //   dbmazzd --config /etc/dbmazz/dbmazzd.toml
 //
 // SIGTERM/SIGINT: stop accepting RPCs (running ones get a few seconds),
@@ -11,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/runtime/engine.h"
 #include "server/control_server.h"
+#include "server/metrics_http_server.h"
 
 namespace {
 
@@ -54,6 +58,8 @@ int main(int argc, char** argv) {
   dbmazz::runtime::EngineOptions engine_options;
   std::string token_file, tls_cert, tls_key;
   std::string log_level = "info";
+  std::string metrics_listen = "127.0.0.1:9187";
+  double slot_sample_seconds = absl::ToDoubleSeconds(engine_options.slot_sample_interval);
   app.set_config("--config", "", "Read options from this TOML/INI file (keys as the long flags)");
   app.add_option("--listen", listen, "gRPC listen address host:port")->capture_default_str();
   app.add_option("--state", state_path, "SQLite state file (its directory is created)")
@@ -73,6 +79,13 @@ int main(int argc, char** argv) {
                  "Rows per snapshot chunk (the unit of parallelism and of resumption)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--metrics-listen", metrics_listen,
+                 "HTTP listen address host:port for /metrics, /healthz and /readyz (\"\": off)")
+      ->capture_default_str();
+  app.add_option("--slot-sample-interval", slot_sample_seconds,
+                 "Seconds between samples of the replication slots (lag and retained WAL)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--token-file", token_file,
                  "File holding the bearer token every PipelineService RPC must present "
                  "(\"authorization: Bearer <token>\"); unset: no authentication")
@@ -131,10 +144,20 @@ int main(int argc, char** argv) {
 
   engine_options.state_path = state_path;
   engine_options.worker_threads = workers;
+  engine_options.slot_sample_interval = absl::Seconds(slot_sample_seconds);
   auto engine = dbmazz::runtime::Engine::Open(engine_options);
   if (!engine.ok()) return Fail(engine.status());
   auto server = dbmazz::server::ControlServer::Start(engine->get(), std::move(server_options));
   if (!server.ok()) return Fail(server.status());
+  std::atomic<bool> ready{true};  // engine open, gRPC serving
+  std::unique_ptr<dbmazz::server::MetricsHttpServer> metrics;
+  if (!metrics_listen.empty()) {
+    auto started = dbmazz::server::MetricsHttpServer::Start(
+        engine->get(), {.listen = metrics_listen, .ready = [&ready] { return ready.load(); }});
+    if (!started.ok()) return Fail(started.status());
+    metrics = std::move(*started);
+    spdlog::info("metrics on http://{}/metrics", metrics->address());
+  }
   spdlog::info("engine open: {} worker threads, state {}", (*engine)->worker_threads(), state_path);
   std::printf("dbmazzd listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
@@ -142,8 +165,10 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: shutting down", signal_number);
+  ready = false;
   (*server)->Shutdown(absl::Seconds(5));
   server->reset();
+  metrics.reset();  // renders from the engine
   engine->reset();  // drains and checkpoints every pipeline
   spdlog::info("stopped");
   return 0;

@@ -47,6 +47,13 @@ absl::Duration ParsePgDuration(std::string_view text) {
   return absl::ZeroDuration();
 }
 
+// A pgoutput timestamp (microseconds since 2000-01-01 UTC); 0 is "none".
+absl::Time PgTime(int64_t pg_micros) {
+  constexpr int64_t kPgEpochUnixMicros = 946684800LL * 1000000;
+  return pg_micros == 0 ? absl::InfinitePast()
+                        : absl::FromUnixMicros(pg_micros + kPgEpochUnixMicros);
+}
+
 // Publication and slot, created only when this pipeline never had them.
 absl::Status PrepareSource(const RunnerConfig& config, state::StateStore& store,
                            const state::PipelineRecord& record) {
@@ -195,6 +202,11 @@ absl::Status PipelineRunner::ApplyCompletions() {
     if (!c.result.status.ok()) ++load_failures_;
     ++loads_completed_;
     load_time_ += c.result.latency;
+    load_seconds_.Observe(absl::ToDoubleSeconds(c.result.latency));
+    for (size_t i = 0; i < load_requests_.size(); ++i) {
+      load_requests_[i] += c.result.attempt_results[i];
+    }
+    label_polls_ += static_cast<uint64_t>(c.result.label_polls);
     absl::Status s = sink_->CompleteLoad(c.table_key, c.result.status);
     if (!s.ok() && first_error.ok()) first_error = s;
   }
@@ -323,6 +335,11 @@ RunnerStats PipelineRunner::stats() const {
   s.load_failures = load_failures_;
   s.loads_completed = loads_completed_;
   s.load_time = load_time_;
+  s.load_seconds = load_seconds_;
+  s.load_requests = load_requests_;
+  s.label_polls = label_polls_;
+  s.durable_commit_time = PgTime(s.sink.durable_commit_time);
+  s.oldest_pending_commit_time = PgTime(sink_->oldest_pending_commit_time());
   s.buffered_bytes = sink_->buffered_bytes();
   s.loads_in_flight = sink_->loads_in_flight();
   s.backpressured = sink_->ShouldPause();

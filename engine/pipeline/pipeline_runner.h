@@ -41,6 +41,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/common/histogram.h"
 #include "engine/postgres/identifiers.h"
 #include "engine/replication/replication_stream.h"
 #include "engine/sink/load_dispatcher.h"
@@ -82,6 +83,11 @@ struct RunnerWants {
   absl::Time wake_at = absl::InfiniteFuture();  // call Advance() by then
 };
 
+// Seconds from Submit() to completion of a load (the load duration
+// histogram's buckets).
+inline constexpr double kLoadSecondsBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                 1,     2.5,  5,     10,   30,  60,   120};
+
 // Counters for status and metrics; a snapshot.
 struct RunnerStats {
   sink::SinkStats sink;
@@ -93,6 +99,13 @@ struct RunnerStats {
   uint64_t load_failures = 0;
   uint64_t loads_completed = 0;
   absl::Duration load_time;  // summed over completed loads (Submit to completion)
+  Histogram load_seconds{kLoadSecondsBuckets};  // per completed load, same span
+  sink::AttemptCounts load_requests{};          // Stream Load PUTs by result
+  uint64_t label_polls = 0;                     // get_load_state requests
+  // Commit time of the newest transaction loaded, and of the oldest one
+  // received but not loaded yet (InfinitePast: none).
+  absl::Time durable_commit_time = absl::InfinitePast();
+  absl::Time oldest_pending_commit_time = absl::InfinitePast();
   uint64_t buffered_bytes = 0;
   int loads_in_flight = 0;
   bool backpressured = false;
@@ -178,6 +191,9 @@ class PipelineRunner {
   uint64_t load_failures_ = 0;
   uint64_t loads_completed_ = 0;
   absl::Duration load_time_;
+  Histogram load_seconds_{kLoadSecondsBuckets};
+  sink::AttemptCounts load_requests_{};
+  uint64_t label_polls_ = 0;
 
   Lsn committing_ = kInvalidLsn;  // a checkpoint handed to commit_checkpoint
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();

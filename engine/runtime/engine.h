@@ -59,7 +59,8 @@ struct EngineOptions {
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration drain_timeout = absl::Seconds(60);
   uint64_t max_buffered_bytes_per_pipeline = 64 << 20;
-  absl::Duration slot_sample_interval = absl::Seconds(30);
+  // How often the replication slots are sampled (lag, retained WAL).
+  absl::Duration slot_sample_interval = absl::Seconds(10);
   // Create() probes the sink's FE (sink.reachable); off in some tests.
   bool check_sink_on_create = true;
 };

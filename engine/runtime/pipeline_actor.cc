@@ -179,6 +179,19 @@ void PipelineActor::PublishStats() {
   status_.load_failures = base_.load_failures + s.load_failures;
   status_.loads_completed = base_.loads_completed + s.loads_completed;
   status_.load_time = base_.load_time + s.load_time;
+  status_.load_seconds = base_.load_seconds;
+  status_.load_seconds.Merge(s.load_seconds);
+  status_.batch_rows = base_.batch_rows;
+  status_.batch_rows.Merge(s.sink.batch_rows);
+  for (size_t i = 0; i < s.load_requests.size(); ++i) {
+    status_.load_requests[i] = base_.load_requests[i] + s.load_requests[i];
+  }
+  status_.label_polls = base_.label_polls + s.label_polls;
+  // A new runner has loaded nothing yet: keep the last run's commit time.
+  if (s.durable_commit_time != absl::InfinitePast()) {
+    status_.last_commit_time = s.durable_commit_time;
+  }
+  status_.oldest_pending_commit_time = s.oldest_pending_commit_time;
   status_.buffered_bytes = s.buffered_bytes;
   status_.backpressured = s.backpressured;
 }
@@ -547,6 +560,8 @@ void PipelineActor::Fail(const absl::Status& error, absl::Time now) {
     absl::MutexLock lock(&mu_);
     status_.last_error = absl::StrCat(absl::StatusCodeToString(error.code()), ": ", message);
     status_.last_error_time = now;
+    ++status_.errors_by_code[std::min(static_cast<size_t>(error.code()), kStatusCodeCount - 1)];
+    if (IsTransientFailure(error)) ++status_.retries;
   }
   if (IsTransientFailure(error)) {
     ++attempt_;

@@ -4,6 +4,7 @@
 #ifndef DBMAZZ_ENGINE_RUNTIME_PIPELINE_STATUS_H_
 #define DBMAZZ_ENGINE_RUNTIME_PIPELINE_STATUS_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "engine/common/histogram.h"
 #include "engine/common/lsn.h"
+#include "engine/pipeline/pipeline_runner.h"
 #include "engine/pipeline/pipeline_spec.h"
 #include "engine/snapshot/snapshot_copy.h"
 #include "engine/state/records.h"
@@ -60,6 +63,9 @@ struct SnapshotStatus {
   std::vector<snapshot::TableProgress> tables;
 };
 
+// absl::StatusCode values are 0..16.
+inline constexpr size_t kStatusCodeCount = 17;
+
 struct PipelineStatus {
   std::string pipeline_id;
   pipeline::PipelineSpec spec;  // passwords redacted
@@ -90,7 +96,18 @@ struct PipelineStatus {
   uint64_t load_attempts = 0;
   uint64_t load_failures = 0;
   uint64_t loads_completed = 0;
-  absl::Duration load_time;  // summed over completed loads
+  absl::Duration load_time;                               // summed over completed loads
+  Histogram load_seconds{pipeline::kLoadSecondsBuckets};  // per completed load
+  Histogram batch_rows{sink::kBatchRowsBuckets};          // per loaded batch
+  sink::AttemptCounts load_requests{};                    // Stream Load PUTs by result
+  uint64_t label_polls = 0;
+  // Commit time of the newest transaction loaded, and of the oldest one
+  // received but not loaded yet (InfinitePast: none).
+  absl::Time last_commit_time = absl::InfinitePast();
+  absl::Time oldest_pending_commit_time = absl::InfinitePast();
+  // Failures (of a start or a run): those retried, and all by status code.
+  uint64_t retries = 0;
+  std::array<uint64_t, kStatusCodeCount> errors_by_code{};
   uint64_t buffered_bytes = 0;
   bool backpressured = false;
   std::optional<SlotHealth> slot;

@@ -6,7 +6,9 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "engine/sink/stream_load_response.h"
 
 namespace dbmazz::sink {
 namespace {
@@ -169,7 +171,9 @@ absl::StatusOr<HttpReply> HttpTransfer::Finish(CURL* curl, CURLcode rc, bool can
       absl::StrAppend(&message, ": ", detail);
     }
     if (reply_.status == 401) absl::StrAppend(&message, " (user '", options_.user, "')");
-    return absl::Status(CodeForHttpStatus(reply_.status), message);
+    absl::Status error(CodeForHttpStatus(reply_.status), message);
+    error.SetPayload(kHttpStatusPayload, absl::Cord(absl::StrCat(reply_.status)));
+    return error;
   }
   return std::move(reply_);
 }

@@ -277,6 +277,7 @@ class LoadDispatcher::Impl {
     if (load->op.has_value()) {
       result.attempts = load->op->attempts();
       result.label_polls = load->op->label_polls();
+      result.attempt_results = load->op->attempt_results();
     }
     result.bytes_sent = load->bytes_sent;
     result.latency = MonotonicNow() - load->submitted;

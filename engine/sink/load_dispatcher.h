@@ -34,16 +34,18 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/sink/stream_load_client.h"
+#include "engine/sink/stream_load_response.h"
 
 namespace dbmazz::sink {
 
 // What one load cost, for metrics.
 struct LoadResult {
   absl::Status status;
-  int attempts = 0;        // Stream Load PUTs (first attempt included)
-  int label_polls = 0;     // get_load_state requests
-  int64_t bytes_sent = 0;  // body bytes handed to libcurl, resends included
-  absl::Duration latency;  // Submit() to completion
+  int attempts = 0;                 // Stream Load PUTs (first attempt included)
+  int label_polls = 0;              // get_load_state requests
+  int64_t bytes_sent = 0;           // body bytes handed to libcurl, resends included
+  absl::Duration latency;           // Submit() to completion
+  AttemptCounts attempt_results{};  // the PUTs by what they came back with
 };
 
 class LoadDispatcher {

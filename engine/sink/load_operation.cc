@@ -39,6 +39,7 @@ LoadNext LoadOperation::OnSent(const absl::StatusOr<LoadResponse>& response, abs
   if (state_ != State::kSending) return Misuse("OnSent() without a pending send");
   ++attempts_;
   if (attempts_ > 1) ++retries_;
+  ++attempt_results_[static_cast<size_t>(ClassifyAttempt(response))];
   backing_off_ = false;
   Classification c =
       response.ok() ? ClassifyLoadResponse(*response) : ClassifyLoadError(response.status());

@@ -84,6 +84,8 @@ class LoadOperation {
   [[nodiscard]] int attempts() const { return attempts_; }
   [[nodiscard]] int retries() const { return retries_; }
   [[nodiscard]] int label_polls() const { return label_polls_; }
+  // The PUTs reported, by what they came back with.
+  [[nodiscard]] const AttemptCounts& attempt_results() const { return attempt_results_; }
 
  private:
   enum class State { kNew, kSending, kPolling, kDone };
@@ -113,6 +115,7 @@ class LoadOperation {
   int attempts_ = 0;
   int retries_ = 0;
   int label_polls_ = 0;
+  AttemptCounts attempt_results_{};
 };
 
 }  // namespace dbmazz::sink

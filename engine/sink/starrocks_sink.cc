@@ -161,7 +161,7 @@ absl::Status StarRocksSink::OnMessage(const pgoutput::DecodedMessage& m) {
       if (!in_transaction_) return absl::DataLossError("COMMIT without BEGIN");
       in_transaction_ = false;
       ++stats_.transactions;
-      committed_.push_back(Committed{m.commit.commit_lsn, m.commit.end_lsn});
+      committed_.push_back(Committed{m.commit.commit_lsn, m.commit.end_lsn, m.commit.commit_time});
       AdvanceDurable();
       return absl::OkStatus();
     case MessageType::kInsert: {
@@ -223,6 +223,7 @@ void StarRocksSink::AdvanceDurable() {
   while (!committed_.empty() &&
          (!oldest.has_value() || committed_.front().commit_lsn < oldest->commit_lsn)) {
     durable_lsn_ = std::max(durable_lsn_, committed_.front().end_lsn);
+    stats_.durable_commit_time = committed_.front().commit_time;
     committed_.pop_front();
   }
 }
@@ -255,6 +256,7 @@ void StarRocksSink::OnBatchLoaded(TableState& table) {
   ++stats_.batches_loaded;
   stats_.rows_loaded += batch.rows;
   stats_.bytes_loaded += batch.body.size();
+  stats_.batch_rows.Observe(static_cast<double>(batch.rows));
   table.batcher->PopFront();
   AdvanceDurable();
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "engine/common/histogram.h"
 #include "engine/pgoutput/messages.h"
 #include "engine/pgoutput/relation_cache.h"
 #include "engine/sink/batch.h"
@@ -48,6 +49,10 @@ struct SinkOptions {
   TypeMappingOptions type_options;
 };
 
+// Rows per loaded batch (the rows_per_batch histogram's buckets).
+inline constexpr double kBatchRowsBuckets[] = {1,     10,    100,    1000,   5000,
+                                               10000, 50000, 100000, 500000, 1000000};
+
 struct SinkStats {
   uint64_t transactions = 0;
   uint64_t rows_inserted = 0;
@@ -57,6 +62,10 @@ struct SinkStats {
   uint64_t batches_loaded = 0;
   uint64_t rows_loaded = 0;
   uint64_t bytes_loaded = 0;
+  Histogram batch_rows{kBatchRowsBuckets};  // rows per loaded batch
+  // pgoutput commit time (microseconds since 2000-01-01) of the newest
+  // transaction whose rows are all loaded; 0: none yet.
+  int64_t durable_commit_time = 0;
   EncodeStats encode;
 };
 
@@ -97,6 +106,11 @@ class StarRocksSink {
   bool Idle() const;
 
   Lsn durable_lsn() const { return durable_lsn_; }
+  // Commit time (as SinkStats::durable_commit_time) of the oldest committed
+  // transaction not loaded yet; 0 when every committed one is loaded.
+  int64_t oldest_pending_commit_time() const {
+    return committed_.empty() ? 0 : committed_.front().commit_time;
+  }
   // When the next batch becomes due (InfiniteFuture if nothing is buffered;
   // tables with a load in flight are not counted).
   absl::Time NextFlushTime() const;
@@ -141,6 +155,7 @@ class StarRocksSink {
   struct Committed {
     Lsn commit_lsn;
     Lsn end_lsn;
+    int64_t commit_time;
   };
   std::deque<Committed> committed_;  // committed, not yet durable
   Lsn durable_lsn_;

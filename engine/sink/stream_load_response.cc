@@ -337,4 +337,54 @@ Classification ClassifyLoadError(const absl::Status& error) {
   }
 }
 
+std::string_view AttemptResultName(AttemptResult result) {
+  switch (result) {
+    case AttemptResult::kSuccess:
+      return "success";
+    case AttemptResult::kPublishTimeout:
+      return "publish_timeout";
+    case AttemptResult::kLabelAlreadyExists:
+      return "label_already_exists";
+    case AttemptResult::kFail:
+      return "fail";
+    case AttemptResult::kHttpError:
+      return "http_error";
+    case AttemptResult::kTimeout:
+      return "timeout";
+    case AttemptResult::kConnectionError:
+      return "connection_error";
+    case AttemptResult::kBadResponse:
+      return "bad_response";
+  }
+  return "fail";
+}
+
+AttemptResult ClassifyAttempt(const absl::StatusOr<LoadResponse>& response) {
+  if (response.ok()) {
+    switch (response->status) {
+      case LoadStatus::kSuccess:
+        return AttemptResult::kSuccess;
+      case LoadStatus::kPublishTimeout:
+        return AttemptResult::kPublishTimeout;
+      case LoadStatus::kLabelAlreadyExists:
+        return AttemptResult::kLabelAlreadyExists;
+      case LoadStatus::kFail:
+      case LoadStatus::kFeFailed:
+        return AttemptResult::kFail;
+    }
+    return AttemptResult::kFail;
+  }
+  const absl::Status& error = response.status();
+  if (error.GetPayload(kHttpStatusPayload).has_value()) return AttemptResult::kHttpError;
+  switch (error.code()) {
+    case absl::StatusCode::kDeadlineExceeded:
+      return AttemptResult::kTimeout;
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kInternal:
+      return AttemptResult::kBadResponse;
+    default:
+      return AttemptResult::kConnectionError;
+  }
+}
+
 }  // namespace dbmazz::sink

@@ -33,6 +33,7 @@
 #ifndef DBMAZZ_ENGINE_SINK_STREAM_LOAD_RESPONSE_H_
 #define DBMAZZ_ENGINE_SINK_STREAM_LOAD_RESPONSE_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -121,6 +122,33 @@ struct Classification {
 // InvalidArgument, FailedPrecondition, Cancelled, ...) is permanent. An OK
 // status is a programming error and classified kRetryable with Internal.
 [[nodiscard]] Classification ClassifyLoadError(const absl::Status& error);
+
+// What one Stream Load PUT came back with, for metrics (bounded: one label
+// value each).
+enum class AttemptResult {
+  kSuccess,             // Status "Success"
+  kPublishTimeout,      // "Publish Timeout" (committed)
+  kLabelAlreadyExists,  // "Label Already Exists"
+  kFail,                // "Fail" or "FAILED"
+  kHttpError,           // a non-2xx HTTP answer
+  kTimeout,             // the request timed out
+  kConnectionError,     // refused, reset, DNS, TLS, ...
+  kBadResponse,         // an unparseable body
+};
+inline constexpr int kAttemptResultCount = 8;
+using AttemptCounts = std::array<uint64_t, kAttemptResultCount>;
+
+// "success", "publish_timeout", "label_already_exists", "fail",
+// "http_error", "timeout", "connection_error", "bad_response".
+[[nodiscard]] std::string_view AttemptResultName(AttemptResult result);
+
+// The payload (absl::Status::GetPayload) under which transport errors of
+// non-2xx answers carry the HTTP status code as decimal text.
+inline constexpr char kHttpStatusPayload[] = "type.dbmazz.dev/http-status";
+
+// Classifies the outcome of one PUT (a parsed response, or the error that
+// came instead).
+[[nodiscard]] AttemptResult ClassifyAttempt(const absl::StatusOr<LoadResponse>& response);
 
 // A short human-readable message for an error body (non-2xx HTTP answers):
 // the JSON "msg"/"message"/"Message" field if the body is such an object,

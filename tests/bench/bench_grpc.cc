@@ -423,9 +423,10 @@ int Main(const Args& args) {
       ChildProcess::Start({DBMAZZ_EMULATOR, "--schema", dir + "/schema.yaml"}, "\"fe_port\":");
   Check(emulator.status(), "start the emulator");
   int fe_port = std::atoi((*emulator)->ready_line().c_str() + 11);  // {"fe_port":N
-  auto daemon = ChildProcess::Start({DBMAZZ_DBMAZZD, "--listen", "127.0.0.1:0", "--state",
-                                     dir + "/state.db", "--log-level", "warn"},
-                                    "listening on ");
+  auto daemon =
+      ChildProcess::Start({DBMAZZ_DBMAZZD, "--listen", "127.0.0.1:0", "--state", dir + "/state.db",
+                           "--log-level", "warn", "--metrics-listen", "127.0.0.1:0"},
+                          "listening on ");
   Check(daemon.status(), "start dbmazzd");
   const std::string& ready = (*daemon)->ready_line();
   std::string address = ready.substr(ready.find("listening on ") + 13);

@@ -49,6 +49,7 @@ void ControlPlaneHarness::SetUp() {
   options.retry_max = absl::Seconds(2);
   options.connect_timeout = absl::Seconds(5);
   options.drain_timeout = absl::Seconds(10);
+  AdjustEngineOptions(options);
   auto engine = runtime::Engine::Open(options);
   ASSERT_TRUE(engine.ok()) << engine.status();
   engine_ = std::move(*engine);

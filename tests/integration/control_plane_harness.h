@@ -43,6 +43,8 @@ class ControlPlaneHarness : public ::testing::Test {
   // state file and starts a server without a token on 127.0.0.1:0.
   void SetUp() override;
   void TearDown() override;
+  // Lets a test change the engine's options before SetUp() opens it.
+  virtual void AdjustEngineOptions(runtime::EngineOptions& /*options*/) {}
 
   // (Re)starts the server with `token` (empty: none); new channel and stub.
   void StartServer(std::string token);

@@ -52,7 +52,7 @@ class DbmazzctlTest : public ::testing::Test {
       close(out[0]);
       std::string state = dir_ + "/state.db";
       execl(DBMAZZ_DBMAZZD, DBMAZZ_DBMAZZD, "--listen", "127.0.0.1:0", "--state", state.c_str(),
-            "--workers", "2", static_cast<char*>(nullptr));
+            "--workers", "2", "--metrics-listen", "127.0.0.1:0", static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/cord.h"
+
 namespace dbmazz::sink {
 namespace {
 
@@ -355,6 +357,33 @@ TEST_F(LoadOperationTest, SameSeedSameSchedule) {
   };
   EXPECT_EQ(schedule(7), schedule(7));
   EXPECT_EQ(schedule(7).size(), 4u);
+}
+
+TEST_F(LoadOperationTest, CountsEveryAttemptByResult) {
+  LoadOperation op = Make();
+  LoadNext next = op.Start(kT0);
+  absl::Status http = absl::UnavailableError("PUT x: HTTP 503");
+  http.SetPayload(kHttpStatusPayload, absl::Cord("503"));
+  const absl::StatusOr<LoadResponse> answers[] = {
+      absl::DeadlineExceededError("PUT x: Timeout was reached"), http,
+      absl::UnavailableError("PUT x: Couldn't connect to server"), TooManyVersions()};
+  for (const auto& answer : answers) {
+    ASSERT_EQ(next.action, LoadAction::kSend);
+    next = op.OnSent(answer, next.at);
+  }
+  ASSERT_EQ(next.action, LoadAction::kDone);  // max_retries 3: four attempts
+  const AttemptCounts& counts = op.attempt_results();
+  EXPECT_EQ(counts[static_cast<size_t>(AttemptResult::kTimeout)], 1u);
+  EXPECT_EQ(counts[static_cast<size_t>(AttemptResult::kHttpError)], 1u);
+  EXPECT_EQ(counts[static_cast<size_t>(AttemptResult::kConnectionError)], 1u);
+  EXPECT_EQ(counts[static_cast<size_t>(AttemptResult::kFail)], 1u);
+  EXPECT_EQ(counts[static_cast<size_t>(AttemptResult::kSuccess)], 0u);
+  EXPECT_EQ(ClassifyAttempt(Response(LoadStatus::kLabelAlreadyExists, "", "RUNNING")),
+            AttemptResult::kLabelAlreadyExists);
+  EXPECT_EQ(ClassifyAttempt(Response(LoadStatus::kPublishTimeout)), AttemptResult::kPublishTimeout);
+  EXPECT_EQ(ClassifyAttempt(absl::DataLossError("malformed StarRocks response")),
+            AttemptResult::kBadResponse);
+  EXPECT_EQ(AttemptResultName(AttemptResult::kLabelAlreadyExists), "label_already_exists");
 }
 
 }  // namespace

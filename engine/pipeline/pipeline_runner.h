@@ -96,6 +96,11 @@ struct RunnerStats {
   uint64_t buffered_bytes = 0;
   int loads_in_flight = 0;
   bool backpressured = false;
+  // Commit time (source clock) of the oldest transaction received but not yet
+  // durable in StarRocks; InfiniteFuture when there is none.
+  absl::Time oldest_pending_commit_time = absl::InfiniteFuture();
+  // Commit time of the newest transaction received; InfinitePast before one.
+  absl::Time last_commit_time = absl::InfinitePast();
 };
 
 class PipelineRunner {

@@ -24,6 +24,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,13 @@ class StarRocksSink {
   bool Idle() const;
 
   Lsn durable_lsn() const { return durable_lsn_; }
+  // Commit time (PostgreSQL's clock, microseconds since 2000-01-01) of the
+  // oldest transaction received and not yet durable (open or committed);
+  // nullopt when every transaction received is durable.
+  std::optional<pgoutput::PgTimestamp> oldest_pending_commit_time() const;
+  // Commit time of the newest transaction received (BEGIN carries it); 0
+  // before the first one.
+  pgoutput::PgTimestamp last_commit_time() const { return last_commit_time_; }
   // When the next batch becomes due (InfiniteFuture if nothing is buffered;
   // tables with a load in flight are not counted).
   absl::Time NextFlushTime() const;
@@ -141,7 +149,9 @@ class StarRocksSink {
   struct Committed {
     Lsn commit_lsn;
     Lsn end_lsn;
+    pgoutput::PgTimestamp commit_time;
   };
+  pgoutput::PgTimestamp last_commit_time_ = 0;
   std::deque<Committed> committed_;  // committed, not yet durable
   Lsn durable_lsn_;
   int loads_in_flight_ = 0;

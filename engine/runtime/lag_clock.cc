@@ -33,7 +33,7 @@ void LagClock::OnStopped(absl::Time now) {
 
 void LagClock::OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn received, Lsn confirmed) {
   if (server_wal_lsn == kInvalidLsn) return;
-  Lsn position = streaming_ ? received : confirmed;
+  Lsn position = streaming_ ? std::max(received, confirmed) : confirmed;
   if (position != kInvalidLsn && position >= server_wal_lsn) {
     bound_ = std::max(bound_, sample_time);
     uncovered_ = false;

@@ -40,14 +40,15 @@ class LagClock {
 
   // A turn of a streaming pipeline: `oldest_pending` (InfiniteFuture: none)
   // and `last_commit` (InfinitePast: none) are the runner's commit times,
-  // `received` its received LSN.
+  // `received` the larger of its received and flush LSNs.
   void OnStreaming(absl::Time now, absl::Time oldest_pending, absl::Time last_commit, Lsn received);
   // The runner stopped (pause, error, shutdown) at `now`.
   void OnStopped(absl::Time now);
   // A slot sample (`sample_time`, `server_wal_lsn`) of an existing slot.
-  // How far the pipeline got is `received` while streaming, else
-  // `confirmed` (the larger of the slot's confirmed_flush_lsn and the
-  // pipeline's confirmed LSN).
+  // How far the pipeline got is the larger of `received` and `confirmed`
+  // while streaming, else `confirmed` (the larger of the slot's
+  // confirmed_flush_lsn and the pipeline's confirmed LSN, which follows the
+  // server's keepalives when nothing is in flight).
   void OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn received, Lsn confirmed);
 
   absl::Duration Lag(absl::Time now) const;

@@ -53,7 +53,8 @@ std::vector<PipelineAlerts::Change> PipelineActor::EvaluateHealth(absl::Time now
 
 std::vector<PipelineAlerts::Change> PipelineActor::OnRunnerStats(const pipeline::RunnerStats& s) {
   absl::Time now = absl::Now();
-  lag_clock_.OnStreaming(now, s.oldest_pending_commit_time, s.last_commit_time, s.received_lsn);
+  lag_clock_.OnStreaming(now, s.oldest_pending_commit_time, s.last_commit_time,
+                         std::max(s.received_lsn, s.flush_lsn));
   if (now < next_health_) return {};
   return EvaluateHealth(now);
 }

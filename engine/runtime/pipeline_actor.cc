@@ -4,21 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "engine/common/log_control.h"
 #include "engine/pipeline/dsn_info.h"
 #include "engine/postgres/pg_connection.h"
 #include "engine/postgres/source_admin.h"
 #include "engine/runtime/source_cleanup.h"
 
 namespace dbmazz::runtime {
-
-namespace {
-
-std::shared_ptr<spdlog::logger> PipelineLogger(const std::string& id) {
-  // Shares the default logger's sinks; every line names the pipeline.
-  return spdlog::default_logger()->clone(absl::StrCat("pipeline ", id));
-}
-
-}  // namespace
 
 PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
                              pipeline::PipelineSpec spec, EngineContext* context)
@@ -27,7 +19,7 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
       dsn_(spec.source.dsn),
       slot_name_(spec.source.slot_name),
       context_(context),
-      log_(PipelineLogger(record.pipeline_id)),
+      log_(logging::PipelineLogger(record.pipeline_id)),
       spec_(std::move(spec)),
       backoff_(context->retry_initial, context->retry_max, std::hash<std::string>{}(id_) ^ key),
       lag_clock_(absl::Now()),
@@ -68,7 +60,10 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
   }
 }
 
-PipelineActor::~PipelineActor() { StopRunner(); }
+PipelineActor::~PipelineActor() {
+  StopRunner();
+  logging::DropLogger(log_);
+}
 
 void PipelineActor::Schedule() {
   if (context_->stopping.load()) return;

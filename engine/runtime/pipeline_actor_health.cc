@@ -46,7 +46,7 @@ std::vector<PipelineAlerts::Change> PipelineActor::EvaluateHealth(absl::Time now
   status_.lag = watched ? lag_clock_.Lag(now) : absl::ZeroDuration();
   std::vector<PipelineAlerts::Change> changes =
       alerts_.Evaluate({.slot = status_.slot, .lag = status_.lag, .active = watched}, now);
-  if (!changes.empty()) status_.warnings = alerts_.warnings();
+  status_.warnings = alerts_.warnings();  // messages carry the latest figures
   next_health_ = now + kHealthPeriod;
   return changes;
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -48,7 +49,11 @@ class LoggingTest : public ::testing::Test {
     dir_ = dir;
   }
 
-  void TearDown() override { StopServer(); }
+  void TearDown() override {
+    StopServer();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
 
   void StartServer(const std::string& level) {
     log_path_ = dir_ + "/dbmazzd.log";

@@ -53,7 +53,8 @@ absl::StatusOr<std::unique_ptr<ControlClient>> ControlClient::Connect(ClientOpti
 ControlClient::ControlClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
       channel_(std::move(channel)),
-      stub_(v1::PipelineService::NewStub(channel_)) {}
+      stub_(v1::PipelineService::NewStub(channel_)),
+      admin_(v1::AdminService::NewStub(channel_)) {}
 
 void ControlClient::Prepare(grpc::ClientContext* context, bool deadline) const {
   if (!options_.token.empty()) {
@@ -120,6 +121,26 @@ absl::StatusOr<v1::ListPipelineEventsResponse> ControlClient::Events(const std::
   request.set_page_size(page_size);
   request.set_page_token(token);
   return Call(&v1::PipelineService::Stub::ListPipelineEvents, request);
+}
+
+absl::StatusOr<std::string> ControlClient::GetLogLevel() {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::LogLevel response;
+  grpc::Status status = admin_->GetLogLevel(&context, v1::GetLogLevelRequest(), &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response.level();
+}
+
+absl::StatusOr<std::string> ControlClient::SetLogLevel(const std::string& level) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::SetLogLevelRequest request;
+  request.set_level(level);
+  v1::LogLevel response;
+  grpc::Status status = admin_->SetLogLevel(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  return response.level();
 }
 
 absl::Status ControlClient::Watch(const std::string& id, absl::Duration interval,

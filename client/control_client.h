@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "dbmazz/v1/admin_service.grpc.pb.h"
 #include "dbmazz/v1/pipeline_service.grpc.pb.h"
 
 namespace dbmazz::client {
@@ -42,6 +43,9 @@ class ControlClient {
   [[nodiscard]] absl::StatusOr<v1::ListPipelineEventsResponse> Events(const std::string& id,
                                                                       int page_size,
                                                                       const std::string& token);
+  // AdminService: the daemon's log level ("trace" ... "off").
+  [[nodiscard]] absl::StatusOr<std::string> GetLogLevel();
+  [[nodiscard]] absl::StatusOr<std::string> SetLogLevel(const std::string& level);
   // Streams the pipeline's status to `on_update` until it returns false, the
   // server ends the stream (OK) or an error.
   [[nodiscard]] absl::Status Watch(const std::string& id, absl::Duration interval,
@@ -59,6 +63,7 @@ class ControlClient {
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PipelineService::Stub> stub_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
 };
 
 }  // namespace dbmazz::client

@@ -172,6 +172,10 @@ int main(int argc, char** argv) {
   auto* events = app.add_subcommand("events", "A pipeline's event history, newest first");
   events->add_option("id", id)->required();
   events->add_option("--limit", limit)->check(CLI::Range(1, 1000))->capture_default_str();
+  std::string level;
+  auto* log_level =
+      app.add_subcommand("log-level", "Show dbmazzd's log level, or set it (not persisted)");
+  log_level->add_option("level", level, "trace, debug, info, warn, error, critical or off");
   auto* ddl = app.add_subcommand("ddl", "Print StarRocks CREATE TABLE for the spec's tables");
   ddl->add_option("-f,--file", file, "Spec file")->required()->check(CLI::ExistingFile);
 
@@ -226,6 +230,10 @@ int main(int argc, char** argv) {
       auto r = c.Events(id, limit, "");
       status = r.status();
       if (r.ok()) std::cout << (g.json() ? ToJson(*r) : EventsTable(*r));
+    } else if (log_level->parsed()) {
+      auto r = level.empty() ? c.GetLogLevel() : c.SetLogLevel(level);
+      status = r.status();
+      if (r.ok()) std::cout << (g.json() ? absl::StrCat("{\"level\": \"", *r, "\"}") : *r) << "\n";
     } else if (watch->parsed()) {
       absl::Duration interval = absl::Milliseconds(static_cast<int64_t>(interval_s * 1000));
       if (id.empty()) {

@@ -80,11 +80,30 @@ std::string HumanBytes(uint64_t bytes) {
   return absl::StrFormat("%.1f %s", value, units[unit]);
 }
 
+std::string LagText(const v1::PipelineStats& s) {
+  std::string seconds = absl::StrFormat("%.1fs", s.lag_seconds());
+  if (s.server_wal_lsn().empty()) return seconds;
+  return absl::StrCat(seconds, " / ", HumanBytes(s.lag_bytes()));
+}
+
+static std::string WarningsMarker(const v1::Pipeline& p) {
+  if (p.warnings().empty()) return "-";
+  std::string out;
+  for (const auto& w : p.warnings()) {
+    absl::StrAppend(&out, out.empty() ? "" : ",", WarningKindName(w.kind()));
+  }
+  return out;
+}
+
+std::string WarningKindName(v1::PipelineWarning::Kind kind) {
+  return v1::PipelineWarning::Kind_Name(kind);
+}
+
 std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
                            const std::vector<double>& rates) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header = {"ID",         "STATE", "DESIRED",     "ROWS",
-                                     "CHECKPOINT", "LAG",   "RETAINED WAL"};
+  std::vector<std::string> header = {"ID",         "STATE", "DESIRED",      "ROWS",
+                                     "CHECKPOINT", "LAG",   "RETAINED WAL", "WARN"};
   if (!rates.empty()) header.insert(header.begin() + 4, "ROWS/S");
   header.push_back("MESSAGE");
   rows.push_back(header);
@@ -97,8 +116,9 @@ std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
         Desired(p.desired_state()),
         absl::StrCat(s.rows_inserted() + s.rows_updated() + s.rows_deleted()),
         s.checkpoint_lsn().empty() ? "-" : s.checkpoint_lsn(),
-        s.server_wal_lsn().empty() ? "-" : HumanBytes(s.lag_bytes()),
+        LagText(s),
         s.server_wal_lsn().empty() ? "-" : HumanBytes(s.retained_wal_bytes()),
+        WarningsMarker(p),
     };
     if (!rates.empty()) {
       row.insert(row.begin() + 4, i < rates.size() ? absl::StrFormat("%.0f", rates[i]) : "-");
@@ -132,7 +152,7 @@ std::string PipelineDetail(const v1::Pipeline& p) {
       {"checkpoint:", s.checkpoint_lsn()},
       {"confirmed / received:", absl::StrCat(s.confirmed_lsn(), " / ", s.received_lsn())},
       {"server WAL:", s.server_wal_lsn().empty() ? "-" : s.server_wal_lsn()},
-      {"lag:", s.server_wal_lsn().empty() ? "-" : HumanBytes(s.lag_bytes())},
+      {"lag:", LagText(s)},
       {"retained WAL:",
        s.server_wal_lsn().empty()
            ? "-"
@@ -153,6 +173,10 @@ std::string PipelineDetail(const v1::Pipeline& p) {
                                       std::max(t.rows_estimate(), t.rows_copied()), t.chunks_done(),
                                       t.chunks_total())});
     }
+  }
+  for (const auto& w : p.warnings()) {
+    rows.push_back({"WARNING:", absl::StrCat(WarningKindName(w.kind()), " since ", Time(w.since()),
+                                             ": ", w.message())});
   }
   if (p.state() == v1::Pipeline::RETRYING) {
     rows.push_back({"next attempt:", absl::StrCat(Time(s.next_attempt_time()), " (attempt ",

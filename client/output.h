@@ -10,8 +10,9 @@
 
 namespace dbmazz::client {
 
-// One line per pipeline: id, state, desired, rows, lag, retained WAL,
-// message. `rates` (rows/s per pipeline, same order) may be empty.
+// One line per pipeline: id, state, desired, rows, lag (seconds / bytes),
+// retained WAL, warnings (their kinds, or "-"), message. `rates` (rows/s per pipeline, same order)
+// may be empty.
 std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
                            const std::vector<double>& rates = {});
 // Every field worth reading, one per line.
@@ -28,6 +29,10 @@ std::string ProgressBar(double fraction, int width);
 std::string SnapshotSummary(const v1::SnapshotProgress& snapshot);
 // "STREAMING" etc. without the enum prefix.
 std::string StateName(v1::Pipeline::State state);
+// "RETAINED_WAL_HIGH", "LAG_HIGH", ...
+std::string WarningKindName(v1::PipelineWarning::Kind kind);
+// "0.0s", or "12.5s / 3.0 MiB" once the slot was sampled.
+std::string LagText(const v1::PipelineStats& stats);
 
 }  // namespace dbmazz::client
 

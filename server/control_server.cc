@@ -39,12 +39,14 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(runtime::Eng
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<ControlServer> server(new ControlServer());
+  server->admin_ = std::make_unique<AdminService>(options.token);
   server->service_ = std::make_unique<PipelineService>(
       engine, PipelineServiceOptions{.token = std::move(options.token),
                                      .blocking_threads = options.blocking_threads});
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &server->port_);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->admin_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     server->server_.reset();
@@ -55,6 +57,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(runtime::Eng
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   if (health != nullptr) {
     health->SetServingStatus(kServiceName, true);
+    health->SetServingStatus("dbmazz.v1.AdminService", true);
     health->SetServingStatus(true);
   }
   return server;
@@ -71,6 +74,7 @@ void ControlServer::Shutdown(absl::Duration grace) {
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   server_->Wait();
   service_.reset();  // joins the watch ticker and the blocking pool
+  admin_.reset();
 }
 
 }  // namespace dbmazz::server

@@ -1,4 +1,5 @@
-// The gRPC server of dbmazzd: PipelineService, the standard health service
+// The gRPC server of dbmazzd: PipelineService, AdminService (log level), the standard health
+// service
 // ("dbmazz.v1.PipelineService" and "" SERVING) and server reflection, on
 // one listening address (TLS when a certificate and key are given). Used by
 // dbmazzd_main.cc and by the integration tests, so both serve the same way.
@@ -24,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/runtime/engine.h"
+#include "server/admin_service.h"
 #include "server/pipeline_service.h"
 
 namespace dbmazz::server {
@@ -59,6 +61,7 @@ class ControlServer {
   ControlServer() = default;
 
   std::unique_ptr<PipelineService> service_;
+  std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;

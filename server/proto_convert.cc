@@ -37,12 +37,23 @@ absl::StatusOr<postgres::TableName> TableFromProto(const std::string& text,
 }
 
 // Engine field paths that are proto paths under "spec.".
-constexpr std::string_view kSpecFields[] = {
-    "source.dsn",           "source.slot_name",     "source.publication_name",
-    "sink.fe_url",          "sink.database",        "sink.user",
-    "sink.password",        "sink.connect_timeout", "sink.request_timeout",
-    "sink.max_retries",     "batching.max_rows",    "batching.max_bytes",
-    "batching.max_latency", "ignore_truncate",      "tables"};
+constexpr std::string_view kSpecFields[] = {"source.dsn",
+                                            "source.slot_name",
+                                            "source.publication_name",
+                                            "sink.fe_url",
+                                            "sink.database",
+                                            "sink.user",
+                                            "sink.password",
+                                            "sink.connect_timeout",
+                                            "sink.request_timeout",
+                                            "sink.max_retries",
+                                            "batching.max_rows",
+                                            "batching.max_bytes",
+                                            "batching.max_latency",
+                                            "ignore_truncate",
+                                            "tables",
+                                            "alerts.max_lag",
+                                            "alerts.max_retained_wal_bytes"};
 
 }  // namespace
 
@@ -123,6 +134,14 @@ absl::StatusOr<pipeline::PipelineSpec> SpecFromProto(const v1::PipelineSpec& pro
     spec.batching.max_latency = *d;
   }
   spec.ignore_truncate = proto.ignore_truncate();
+  if (proto.alerts().has_max_lag()) {
+    auto d = DurationFromProto(proto.alerts().max_lag(), "spec.alerts.max_lag");
+    if (!d.ok()) return d.status();
+    spec.alerts.max_lag = *d;
+  }
+  if (proto.alerts().has_max_retained_wal_bytes()) {
+    spec.alerts.max_retained_wal_bytes = proto.alerts().max_retained_wal_bytes();
+  }
   return spec;
 }
 
@@ -193,6 +212,21 @@ void SpecToProto(const pipeline::PipelineSpec& spec, dbmazz::v1::PipelineSpec* p
   batching->set_max_bytes(spec.batching.max_bytes);
   DurationToProto(spec.batching.max_latency, batching->mutable_max_latency());
   proto->set_ignore_truncate(spec.ignore_truncate);
+  v1::Alerts* alerts = proto->mutable_alerts();
+  DurationToProto(spec.alerts.max_lag, alerts->mutable_max_lag());
+  alerts->set_max_retained_wal_bytes(spec.alerts.max_retained_wal_bytes);
+}
+
+v1::PipelineWarning::Kind WarningKindToProto(runtime::WarningKind kind) {
+  switch (kind) {
+    case runtime::WarningKind::kRetainedWalHigh:
+      return v1::PipelineWarning::RETAINED_WAL_HIGH;
+    case runtime::WarningKind::kLagHigh:
+      return v1::PipelineWarning::LAG_HIGH;
+    case runtime::WarningKind::kSlotWalUnreserved:
+      return v1::PipelineWarning::SLOT_WAL_UNRESERVED;
+  }
+  return v1::PipelineWarning::KIND_UNSPECIFIED;
 }
 
 v1::Pipeline::State StateToProto(runtime::PipelineState state) {
@@ -244,12 +278,7 @@ void StatusToProto(const runtime::PipelineStatus& status, v1::Pipeline* proto) {
   if (status.slot.has_value()) {
     const runtime::SlotHealth& slot = *status.slot;
     stats->set_server_wal_lsn(LsnText(slot.server_wal_lsn));
-    Lsn confirmed =
-        status.confirmed_lsn != kInvalidLsn ? status.confirmed_lsn : slot.confirmed_flush_lsn;
-    if (slot.server_wal_lsn != kInvalidLsn && confirmed != kInvalidLsn &&
-        slot.server_wal_lsn > confirmed) {
-      stats->set_lag_bytes(slot.server_wal_lsn - confirmed);
-    }
+    stats->set_lag_bytes(status.lag_bytes);
     stats->set_retained_wal_bytes(slot.retained_wal_bytes);
     stats->set_slot_wal_status(slot.wal_status);
     if (Finite(slot.sample_time)) TimeToProto(slot.sample_time, stats->mutable_slot_sample_time());
@@ -265,6 +294,13 @@ void StatusToProto(const runtime::PipelineStatus& status, v1::Pipeline* proto) {
   stats->set_backpressured(status.backpressured);
   stats->set_loads(status.loads_completed);
   stats->set_load_failures(status.load_failures);
+  stats->set_lag_seconds(absl::ToDoubleSeconds(status.lag));
+  for (const runtime::PipelineWarning& w : status.warnings) {
+    v1::PipelineWarning* warning = proto->add_warnings();
+    warning->set_kind(WarningKindToProto(w.kind));
+    warning->set_message(w.message);
+    TimeToProto(w.since, warning->mutable_since());
+  }
   if (status.snapshot.has_value()) {
     const runtime::SnapshotStatus& s = *status.snapshot;
     v1::SnapshotProgress* snapshot = proto->mutable_snapshot();

@@ -68,6 +68,7 @@ void CheckToProto(const pipeline::CheckResult& check, dbmazz::v1::ValidationChec
 void EventToProto(const state::EventRecord& event, dbmazz::v1::PipelineEvent* proto);
 
 dbmazz::v1::Pipeline::State StateToProto(runtime::PipelineState state);
+dbmazz::v1::PipelineWarning::Kind WarningKindToProto(runtime::WarningKind kind);
 
 // kInvalidArgument "<field>: ..." for a negative or malformed duration.
 [[nodiscard]] absl::StatusOr<absl::Duration> DurationFromProto(

@@ -39,13 +39,18 @@ void WatchReactor::PollLocked(absl::Time now, bool force) {
   }
   int state = static_cast<int>(status->state);
   int desired = static_cast<int>(status->desired_state);
+  std::string warnings;  // the raised kinds: a warning raised or cleared is a change
+  for (const runtime::PipelineWarning& w : status->warnings) {
+    warnings.append(runtime::WarningKindName(w.kind)).push_back(',');
+  }
   bool changed = !seen_any_ || state != last_state_ || desired != last_desired_ ||
-                 status->message != last_message_;
+                 status->message != last_message_ || warnings != last_warnings_;
   if (!force && !changed && now - last_sent_ < interval_) return;
   seen_any_ = true;
   last_state_ = state;
   last_desired_ = desired;
   last_message_ = status->message;
+  last_warnings_ = std::move(warnings);
   last_sent_ = now;
   dbmazz::v1::Pipeline pipeline;
   StatusToProto(*status, &pipeline);

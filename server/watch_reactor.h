@@ -1,5 +1,5 @@
 // One WatchPipeline stream: writes the pipeline's status at once, then
-// whenever (state, message, desired state) changes and at least every
+// whenever (state, message, desired state, raised warnings) changes and at least every
 // `interval`, polled by a WatchHub tick (100 ms granularity). One write in
 // flight at a time: a status produced while a write is outstanding replaces
 // the pending one (the client always gets the newest).
@@ -70,6 +70,7 @@ class WatchReactor : public grpc::ServerWriteReactor<dbmazz::v1::Pipeline>,
   int last_state_ ABSL_GUARDED_BY(mu_) = -1;
   int last_desired_ ABSL_GUARDED_BY(mu_) = -1;
   std::string last_message_ ABSL_GUARDED_BY(mu_);
+  std::string last_warnings_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

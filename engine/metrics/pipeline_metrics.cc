@@ -64,6 +64,24 @@ void WriteState(ExpositionWriter& w, const Pipelines& ps) {
                       });
 }
 
+void WriteWarnings(ExpositionWriter& w, const Pipelines& ps) {
+  using runtime::WarningKind;
+  constexpr WarningKind kKinds[] = {WarningKind::kRetainedWalHigh, WarningKind::kLagHigh,
+                                    WarningKind::kSlotWalUnreserved};
+  w.Family("dbmazz_pipeline_warning", MetricType::kGauge,
+           "1 while the warning condition is raised (the pipeline's alerts thresholds), else 0.");
+  for (const PipelineStatus& p : ps) {
+    for (WarningKind kind : kKinds) {
+      bool raised =
+          std::any_of(p.warnings.begin(), p.warnings.end(),
+                      [kind](const runtime::PipelineWarning& x) { return x.kind == kind; });
+      w.Sample("dbmazz_pipeline_warning",
+               {{"pipeline", p.pipeline_id}, {"kind", Lower(runtime::WarningKindName(kind))}},
+               uint64_t{raised ? 1u : 0u});
+    }
+  }
+}
+
 void WriteFlow(ExpositionWriter& w, const Pipelines& ps) {
   w.Family("dbmazz_rows_total", MetricType::kCounter,
            "Row changes received from PostgreSQL, by operation (a retry reads again from the "
@@ -248,17 +266,15 @@ void WriteSnapshot(ExpositionWriter& w, const Pipelines& ps) {
 
 }  // namespace
 
-std::optional<double> LagSeconds(const PipelineStatus& p, absl::Time now) {
-  if (p.state == PipelineState::kStreaming) {
-    if (p.oldest_pending_commit_time == absl::InfinitePast()) return 0.0;  // all loaded
-    return std::max(0.0, absl::ToDoubleSeconds(now - p.oldest_pending_commit_time));
-  }
-  if (p.last_commit_time == absl::InfinitePast()) return std::nullopt;
-  return std::max(0.0, absl::ToDoubleSeconds(now - p.last_commit_time));
+std::optional<double> LagSeconds(const PipelineStatus& p, absl::Time /*now*/) {
+  // The engine's lag clock (engine/runtime/lag_clock.h) computed it when the
+  // status was read.
+  return absl::ToDoubleSeconds(p.lag);
 }
 
 void WritePipelineMetrics(const Pipelines& pipelines, absl::Time now, ExpositionWriter& writer) {
   WriteState(writer, pipelines);
+  WriteWarnings(writer, pipelines);
   WriteFlow(writer, pipelines);
   WriteLoads(writer, pipelines);
   WriteLag(writer, pipelines, now);

@@ -26,10 +26,9 @@ namespace dbmazz::metrics {
 inline constexpr std::string_view kWalStatuses[] = {"reserved", "extended", "unreserved", "lost"};
 
 // Seconds the target is behind the source, as dbmazz_replication_lag_seconds
-// reports it. Streaming: now minus the commit time of the oldest transaction
-// received but not loaded yet, 0 when every received transaction is loaded.
-// Otherwise (paused, retrying, ...): now minus the commit time of the newest
-// loaded one; nullopt when nothing was loaded since the daemon started.
+// reports it: PipelineStatus::lag (now minus the instant up to which every
+// source commit is durable in StarRocks; 0 when caught up, growing while the
+// pipeline is paused under writes).
 [[nodiscard]] std::optional<double> LagSeconds(const runtime::PipelineStatus& status,
                                                absl::Time now);
 

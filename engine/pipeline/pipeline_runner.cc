@@ -339,10 +339,16 @@ RunnerStats PipelineRunner::stats() const {
   s.load_requests = load_requests_;
   s.label_polls = label_polls_;
   s.durable_commit_time = PgTime(s.sink.durable_commit_time);
-  s.oldest_pending_commit_time = PgTime(sink_->oldest_pending_commit_time());
   s.buffered_bytes = sink_->buffered_bytes();
   s.loads_in_flight = sink_->loads_in_flight();
   s.backpressured = sink_->ShouldPause();
+  auto pg_time = [](pgoutput::PgTimestamp t) {
+    return absl::FromUnixMicros(t + pgoutput::kPgEpochUnixSeconds * 1000000);
+  };
+  if (auto pending = sink_->oldest_pending_commit_time()) {
+    s.oldest_pending_commit_time = pg_time(*pending);
+  }
+  if (sink_->last_commit_time() != 0) s.last_commit_time = pg_time(sink_->last_commit_time());
   return s;
 }
 

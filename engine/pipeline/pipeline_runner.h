@@ -102,13 +102,16 @@ struct RunnerStats {
   Histogram load_seconds{kLoadSecondsBuckets};  // per completed load, same span
   sink::AttemptCounts load_requests{};          // Stream Load PUTs by result
   uint64_t label_polls = 0;                     // get_load_state requests
-  // Commit time of the newest transaction loaded, and of the oldest one
-  // received but not loaded yet (InfinitePast: none).
+  // Commit time of the newest transaction loaded (InfinitePast: none yet).
   absl::Time durable_commit_time = absl::InfinitePast();
-  absl::Time oldest_pending_commit_time = absl::InfinitePast();
   uint64_t buffered_bytes = 0;
   int loads_in_flight = 0;
   bool backpressured = false;
+  // Commit time (source clock) of the oldest transaction received but not yet
+  // durable in StarRocks; InfiniteFuture when there is none.
+  absl::Time oldest_pending_commit_time = absl::InfiniteFuture();
+  // Commit time of the newest transaction received; InfinitePast before one.
+  absl::Time last_commit_time = absl::InfinitePast();
 };
 
 class PipelineRunner {

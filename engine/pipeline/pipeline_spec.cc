@@ -161,16 +161,15 @@ absl::Status CheckBatchingAndAlerts(const PipelineSpec& spec) {
       !s.ok()) {
     return s;
   }
-  if (spec.alerts.max_lag.has_value()) {
-    if (absl::Status s = CheckDuration("alerts.max_lag", *spec.alerts.max_lag, absl::Seconds(1),
-                                       absl::Hours(24 * 30));
-        !s.ok()) {
-      return s;
-    }
+  absl::Duration max_lag = spec.alerts.max_lag;
+  if (max_lag != absl::ZeroDuration() &&
+      (max_lag < absl::Seconds(1) || max_lag > absl::Hours(24 * 30))) {
+    return FieldError("alerts.max_lag", absl::StrCat("must be 0 (off) or between 1s and 720h (got ",
+                                                     absl::FormatDuration(max_lag), ")"));
   }
-  if (spec.alerts.max_retained_wal_bytes.has_value() &&
-      *spec.alerts.max_retained_wal_bytes < (1u << 20)) {
-    return FieldError("alerts.max_retained_wal_bytes", "must be at least 1MiB (1048576)");
+  if (spec.alerts.max_retained_wal_bytes != 0 && spec.alerts.max_retained_wal_bytes < (1u << 20)) {
+    return FieldError("alerts.max_retained_wal_bytes",
+                      "must be at least 1MiB (1048576), or 0 to disable");
   }
   return absl::OkStatus();
 }

@@ -90,12 +90,16 @@ struct BatchingSpec {
   absl::Duration max_latency = sink::BatchLimits{}.max_latency;
 };
 
-// Thresholds the daemon alerts on; unset: no alert.
+// Thresholds that raise a pipeline warning (engine/runtime/pipeline_alerts.h,
+// docs/alerts-and-logs.md). 0 disables one.
+inline constexpr absl::Duration kDefaultMaxLag = absl::Seconds(300);
+inline constexpr uint64_t kDefaultMaxRetainedWalBytes = 1ull << 30;  // 1 GiB
 struct AlertSpec {
-  // Age of the newest change not yet durable in StarRocks.
-  std::optional<absl::Duration> max_lag;
+  // Lag: how long ago the oldest change not yet durable in StarRocks was
+  // committed (0 when caught up).
+  absl::Duration max_lag = kDefaultMaxLag;
   // WAL the replication slot holds back (pg_current_wal_lsn - restart_lsn).
-  std::optional<uint64_t> max_retained_wal_bytes;
+  uint64_t max_retained_wal_bytes = kDefaultMaxRetainedWalBytes;
   friend bool operator==(const AlertSpec&, const AlertSpec&) = default;
 };
 
@@ -159,7 +163,8 @@ std::string DefaultPublicationName(std::string_view pipeline_id);
 //   in 1-65535, no credentials, query or fragment; sink.database and
 //   sink.user non-empty; connect_timeout 100ms-5m; request_timeout 1s-1h;
 //   max_retries 0-100; batching.max_rows 1-10,000,000; max_bytes 1KiB-1GiB;
-//   max_latency 10ms-1h; alerts.max_lag 1s-30d; max_retained_wal_bytes >= 1MiB.
+//   max_latency 10ms-1h; alerts.max_lag 0 (off) or 1s-30d; max_retained_wal_bytes 0 (off) or
+//   >= 1MiB.
 [[nodiscard]] absl::Status ValidateSpecStatic(std::string_view pipeline_id,
                                               const PipelineSpec& spec);
 

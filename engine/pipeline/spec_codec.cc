@@ -495,16 +495,10 @@ std::string SpecToJson(const PipelineSpec& spec, bool redact) {
   root["batching"] = std::move(batching);
   root["snapshot_mode"] = std::string(SnapshotModeName(spec.snapshot_mode));
   root["ignore_truncate"] = spec.ignore_truncate;
-  if (spec.alerts.max_lag.has_value() || spec.alerts.max_retained_wal_bytes.has_value()) {
-    Json alerts = Json::object();
-    if (spec.alerts.max_lag.has_value()) {
-      alerts["max_lag"] = absl::FormatDuration(*spec.alerts.max_lag);
-    }
-    if (spec.alerts.max_retained_wal_bytes.has_value()) {
-      alerts["max_retained_wal_bytes"] = *spec.alerts.max_retained_wal_bytes;
-    }
-    root["alerts"] = std::move(alerts);
-  }
+  Json alerts = Json::object();
+  alerts["max_lag"] = absl::FormatDuration(spec.alerts.max_lag);
+  alerts["max_retained_wal_bytes"] = spec.alerts.max_retained_wal_bytes;
+  root["alerts"] = std::move(alerts);
   // Invalid UTF-8 (refused by ValidateSpecStatic) is replaced rather than thrown.
   return root.dump(2, ' ', false, Json::error_handler_t::replace);
 }

@@ -4,20 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "engine/common/log_control.h"
+#include "engine/pipeline/dsn_info.h"
 #include "engine/postgres/pg_connection.h"
 #include "engine/postgres/source_admin.h"
 #include "engine/runtime/source_cleanup.h"
 
 namespace dbmazz::runtime {
-
-namespace {
-
-std::shared_ptr<spdlog::logger> PipelineLogger(const std::string& id) {
-  // Shares the default logger's sinks; every line names the pipeline.
-  return spdlog::default_logger()->clone(absl::StrCat("pipeline ", id));
-}
-
-}  // namespace
 
 PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
                              pipeline::PipelineSpec spec, EngineContext* context)
@@ -26,9 +19,13 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
       dsn_(spec.source.dsn),
       slot_name_(spec.source.slot_name),
       context_(context),
-      log_(PipelineLogger(record.pipeline_id)),
+      log_(logging::PipelineLogger(record.pipeline_id)),
       spec_(std::move(spec)),
-      backoff_(context->retry_initial, context->retry_max, std::hash<std::string>{}(id_) ^ key) {
+      backoff_(context->retry_initial, context->retry_max, std::hash<std::string>{}(id_) ^ key),
+      lag_clock_(absl::Now()),
+      alerts_(spec_.alerts),
+      dsn_password_(pipeline::DsnPassword(spec_.source.dsn)),
+      sink_password_(spec_.sink.password) {
   absl::MutexLock lock(&mu_);
   commands_.desired = record.desired_state;
   status_.pipeline_id = id_;
@@ -63,7 +60,10 @@ PipelineActor::PipelineActor(uint64_t key, state::PipelineRecord record,
   }
 }
 
-PipelineActor::~PipelineActor() { StopRunner(); }
+PipelineActor::~PipelineActor() {
+  StopRunner();
+  logging::DropLogger(log_);
+}
 
 void PipelineActor::Schedule() {
   if (context_->stopping.load()) return;
@@ -146,24 +146,31 @@ bool PipelineActor::ShutdownComplete() const {
   return shutdown_complete_;
 }
 
-PipelineStatus PipelineActor::Status() const {
-  absl::MutexLock lock(&mu_);
-  return status_;
-}
-
 void PipelineActor::Publish(PipelineState state, std::string message) {
-  absl::MutexLock lock(&mu_);
-  if (status_.state != state) status_.state_time = absl::Now();
-  status_.state = state;
-  status_.message = std::move(message);
-  status_.attempt = attempt_;
-  status_.next_attempt_time = phase_ == Phase::kWaitRetry ? next_attempt_ : absl::InfiniteFuture();
+  std::string change;
+  {
+    absl::MutexLock lock(&mu_);
+    if (status_.state != state) {
+      status_.state_time = absl::Now();
+      change = absl::StrCat(AsAbsl(PipelineStateName(status_.state)), " -> ",
+                            AsAbsl(PipelineStateName(state)), ": ", message);
+    }
+    status_.state = state;
+    status_.message = std::move(message);
+    status_.attempt = attempt_;
+    status_.next_attempt_time =
+        phase_ == Phase::kWaitRetry ? next_attempt_ : absl::InfiniteFuture();
+  }
+  if (!change.empty()) {
+    log_->debug("state {}", change);
+    Event("state", change);
+  }
 }
 
 void PipelineActor::PublishStats() {
   if (runner_ == nullptr) return;
   pipeline::RunnerStats s = runner_->stats();
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   status_.checkpoint_lsn = runner_->checkpoint();
   status_.confirmed_lsn = s.flush_lsn;
   status_.received_lsn = std::max(status_.received_lsn, s.received_lsn);
@@ -191,13 +198,15 @@ void PipelineActor::PublishStats() {
   if (s.durable_commit_time != absl::InfinitePast()) {
     status_.last_commit_time = s.durable_commit_time;
   }
-  status_.oldest_pending_commit_time = s.oldest_pending_commit_time;
   status_.buffered_bytes = s.buffered_bytes;
   status_.backpressured = s.backpressured;
+  std::vector<PipelineAlerts::Change> changes = OnRunnerStats(s);
+  lock.Release();
+  RecordAlertChanges(changes);
 }
 
 void PipelineActor::Event(std::string_view kind, std::string_view message) {
-  absl::Status s = context_->store->AppendEvent(id_, kind, message);
+  absl::Status s = context_->store->AppendEvent(id_, kind, Scrub(std::string(message)));
   if (!s.ok() && s.code() != absl::StatusCode::kNotFound) {
     log_->warn("could not record event {}: {}", kind, s.ToString());
   }
@@ -226,17 +235,6 @@ pipeline::RunnerConfig PipelineActor::MakeRunnerConfig() {
   return c;
 }
 
-void PipelineActor::OnSlotHealth(const SlotHealth& health) {
-  bool lost = health.exists && health.wal_status == "lost";
-  {
-    absl::MutexLock lock(&mu_);
-    status_.slot = health;
-    if (!lost || status_.state == PipelineState::kFailed) return;
-    commands_.slot_lost = true;
-  }
-  Schedule();
-}
-
 void PipelineActor::RunJob(absl::AnyInvocable<void()> job) {
   context_->admin_pool->Submit(
       [self = shared_from_this(), job = std::move(job)]() mutable { job(); });
@@ -250,6 +248,7 @@ void PipelineActor::StopRunner() {
     // Keep the counters of this run for the next one.
     absl::MutexLock lock(&mu_);
     base_ = status_;
+    OnRunnerStopped();
   }
   runner_.reset();
   running_since_ = absl::InfiniteFuture();
@@ -459,6 +458,7 @@ void PipelineActor::StartCloseJob() {
   {
     absl::MutexLock lock(&mu_);
     base_ = status_;
+    OnRunnerStopped();
   }
   phase_ = Phase::kClosing;
   running_since_ = absl::InfiniteFuture();
@@ -555,7 +555,7 @@ void PipelineActor::TurnRunning(const Commands& c, absl::Time now) {
 
 void PipelineActor::Fail(const absl::Status& error, absl::Time now) {
   StopRunner();
-  std::string message(error.message());
+  std::string message = Scrub(std::string(error.message()));
   {
     absl::MutexLock lock(&mu_);
     status_.last_error = absl::StrCat(absl::StatusCodeToString(error.code()), ": ", message);
@@ -568,8 +568,9 @@ void PipelineActor::Fail(const absl::Status& error, absl::Time now) {
     absl::Duration delay = backoff_.Delay(attempt_);
     next_attempt_ = now + delay;
     phase_ = Phase::kWaitRetry;
-    std::string note = absl::StrCat(message, " (attempt ", attempt_, ", retrying in ",
-                                    absl::FormatDuration(delay), ")");
+    std::string note = absl::StrCat(
+        message, " (attempt ", attempt_, ", retrying in ", absl::FormatDuration(delay), ", at ",
+        absl::FormatTime("%H:%M:%E3S UTC", next_attempt_, absl::UTCTimeZone()), ")");
     log_->warn("{}", note);
     Event("retrying", note);
     Publish(PipelineState::kRetrying, note);

@@ -43,6 +43,8 @@
 #include "engine/pipeline/pipeline_spec.h"
 #include "engine/runtime/checkpoint_committer.h"
 #include "engine/runtime/failure_policy.h"
+#include "engine/runtime/lag_clock.h"
+#include "engine/runtime/pipeline_alerts.h"
 #include "engine/runtime/pipeline_status.h"
 #include "engine/runtime/reactor.h"
 #include "engine/runtime/worker_pool.h"
@@ -107,8 +109,10 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   // without draining.
   void Abandon();
 
+  // The published status, its lag computed now.
   PipelineStatus Status() const;
-  // A sample of the slot (from the slot monitor). A lost slot fails the
+  // A sample of the slot (from the slot monitor): updates lag and warnings
+  // (recording raised/cleared ones as events). A lost slot fails the
   // pipeline on its next turn.
   void OnSlotHealth(const SlotHealth& health);
 
@@ -185,6 +189,18 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   void Publish(PipelineState state, std::string message);
   void PublishStats();
   void Event(std::string_view kind, std::string_view message);
+  // Health (pipeline_actor_health.cc): lag bytes and warnings from the
+  // latest figures; the changes are to be recorded once mu_ is released.
+  std::vector<PipelineAlerts::Change> EvaluateHealth(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RecordAlertChanges(const std::vector<PipelineAlerts::Change>& changes);
+  // The runner's figures at the end of a turn (PublishStats).
+  std::vector<PipelineAlerts::Change> OnRunnerStats(const pipeline::RunnerStats& stats)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The runner is going away: what it had not made durable stays pending.
+  void OnRunnerStopped() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `message` without the spec's passwords (a second line of defence).
+  std::string Scrub(std::string message) const;
   pipeline::RunnerConfig MakeRunnerConfig();
 
   const uint64_t key_;
@@ -228,6 +244,11 @@ class PipelineActor : public std::enable_shared_from_this<PipelineActor> {
   PipelineStatus status_ ABSL_GUARDED_BY(mu_);
   // Counters of earlier runners (status_ accumulates across restarts).
   PipelineStatus base_ ABSL_GUARDED_BY(mu_);
+  LagClock lag_clock_ ABSL_GUARDED_BY(mu_);
+  PipelineAlerts alerts_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_health_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // turn-side throttle
+  const std::string dsn_password_;
+  const std::string sink_password_;
 };
 
 }  // namespace dbmazz::runtime

@@ -97,16 +97,34 @@ void PipelineActor::PublishSnapshot(absl::Time now, bool done) {
   s.chunks_total = p.chunks_total;
   for (const auto& t : p.tables) s.rows_estimate += t.rows_estimate;
   s.tables = std::move(p.tables);
-  absl::MutexLock lock(&mu_);
-  double previous = status_.snapshot ? status_.snapshot->rows_per_second : 0;
-  s.rows_per_second = previous;
-  if (now - rate_time_ >= absl::Seconds(1)) {
-    s.rows_per_second =
-        static_cast<double>(p.rows_copied - rate_rows_) / absl::ToDoubleSeconds(now - rate_time_);
-    rate_rows_ = p.rows_copied;
-    rate_time_ = now;
+  std::vector<std::string> finished;  // tables whose last chunk was copied since last time
+  {
+    absl::MutexLock lock(&mu_);
+    double previous = status_.snapshot ? status_.snapshot->rows_per_second : 0;
+    s.rows_per_second = previous;
+    if (now - rate_time_ >= absl::Seconds(1)) {
+      s.rows_per_second =
+          static_cast<double>(p.rows_copied - rate_rows_) / absl::ToDoubleSeconds(now - rate_time_);
+      rate_rows_ = p.rows_copied;
+      rate_time_ = now;
+    }
+    if (status_.snapshot.has_value()) {
+      for (const snapshot::TableProgress& t : s.tables) {
+        if (t.chunks_total == 0 || t.chunks_done < t.chunks_total) continue;
+        for (const snapshot::TableProgress& before : status_.snapshot->tables) {
+          if (before.table == t.table && before.chunks_done < before.chunks_total) {
+            finished.push_back(absl::StrCat(t.table, ": ", t.rows_copied, " row(s) in ",
+                                            t.chunks_total, " chunk(s)"));
+          }
+        }
+      }
+    }
+    status_.snapshot = std::move(s);
   }
-  status_.snapshot = std::move(s);
+  for (const std::string& note : finished) {
+    log_->info("snapshot table done: {}", note);
+    Event("snapshot_table_done", note);
+  }
 }
 
 void PipelineActor::TurnSnapshot(const Commands& c, absl::Time now) {

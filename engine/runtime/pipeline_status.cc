@@ -26,4 +26,16 @@ std::string_view PipelineStateName(PipelineState state) {
   return "STATE_UNSPECIFIED";
 }
 
+std::string_view WarningKindName(WarningKind kind) {
+  switch (kind) {
+    case WarningKind::kRetainedWalHigh:
+      return "RETAINED_WAL_HIGH";
+    case WarningKind::kLagHigh:
+      return "LAG_HIGH";
+    case WarningKind::kSlotWalUnreserved:
+      return "SLOT_WAL_UNRESERVED";
+  }
+  return "WARNING_KIND_UNSPECIFIED";
+}
+
 }  // namespace dbmazz::runtime

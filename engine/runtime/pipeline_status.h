@@ -51,6 +51,24 @@ struct SlotHealth {
   uint64_t retained_wal_bytes = 0;   // server_wal_lsn - restart_lsn
 };
 
+// A condition an operator should look at, raised by the pipeline's alert
+// thresholds (spec `alerts`) or by the slot's state; cleared when it ends.
+enum class WarningKind {
+  kRetainedWalHigh,    // the slot holds more WAL than alerts.max_retained_wal_bytes
+  kLagHigh,            // lag above alerts.max_lag
+  kSlotWalUnreserved,  // wal_status = unreserved: PostgreSQL may soon remove WAL it needs
+};
+
+// "RETAINED_WAL_HIGH", "LAG_HIGH", "SLOT_WAL_UNRESERVED" (the gRPC enum names).
+std::string_view WarningKindName(WarningKind kind);
+
+struct PipelineWarning {
+  WarningKind kind = WarningKind::kRetainedWalHigh;
+  std::string message;  // the figures and the threshold
+  absl::Time since = absl::InfinitePast();
+  friend bool operator==(const PipelineWarning&, const PipelineWarning&) = default;
+};
+
 // The initial snapshot (snapshot_mode initial / initial_only).
 struct SnapshotStatus {
   int64_t epoch = 0;  // attempts so far (1 unless resumed)
@@ -101,10 +119,8 @@ struct PipelineStatus {
   Histogram batch_rows{sink::kBatchRowsBuckets};          // per loaded batch
   sink::AttemptCounts load_requests{};                    // Stream Load PUTs by result
   uint64_t label_polls = 0;
-  // Commit time of the newest transaction loaded, and of the oldest one
-  // received but not loaded yet (InfinitePast: none).
+  // Commit time of the newest transaction loaded (InfinitePast: none yet).
   absl::Time last_commit_time = absl::InfinitePast();
-  absl::Time oldest_pending_commit_time = absl::InfinitePast();
   // Failures (of a start or a run): those retried, and all by status code.
   uint64_t retries = 0;
   std::array<uint64_t, kStatusCodeCount> errors_by_code{};
@@ -112,6 +128,15 @@ struct PipelineStatus {
   bool backpressured = false;
   std::optional<SlotHealth> slot;
   std::optional<SnapshotStatus> snapshot;  // unset with snapshot_mode never
+
+  // Lag (engine/runtime/lag_clock.h): bytes = the last slot sample's
+  // server_wal_lsn - confirmed_lsn (0 without a sample); time = now - the
+  // instant up to which every source commit is durable (0 when caught up),
+  // computed when the status is read.
+  uint64_t lag_bytes = 0;
+  absl::Duration lag = absl::ZeroDuration();
+  // Raised conditions, oldest first (engine/runtime/pipeline_alerts.h).
+  std::vector<PipelineWarning> warnings;
 };
 
 }  // namespace dbmazz::runtime

@@ -154,6 +154,7 @@ absl::Status StarRocksSink::OnMessage(const pgoutput::DecodedMessage& m) {
       return absl::OkStatus();
     case MessageType::kBegin:
       current_commit_lsn_ = m.begin.final_lsn;
+      last_commit_time_ = m.begin.commit_time;
       row_index_ = 0;
       in_transaction_ = true;
       return absl::OkStatus();
@@ -212,6 +213,12 @@ absl::Status StarRocksSink::OnMessage(const pgoutput::DecodedMessage& m) {
                                               std::string(1, static_cast<char>(m.type)),
                                               "' (streaming and two-phase are not enabled)"));
   }
+}
+
+std::optional<pgoutput::PgTimestamp> StarRocksSink::oldest_pending_commit_time() const {
+  if (!committed_.empty()) return committed_.front().commit_time;
+  if (in_transaction_) return last_commit_time_;
+  return std::nullopt;
 }
 
 void StarRocksSink::AdvanceDurable() {

@@ -24,6 +24,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,11 +107,13 @@ class StarRocksSink {
   bool Idle() const;
 
   Lsn durable_lsn() const { return durable_lsn_; }
-  // Commit time (as SinkStats::durable_commit_time) of the oldest committed
-  // transaction not loaded yet; 0 when every committed one is loaded.
-  int64_t oldest_pending_commit_time() const {
-    return committed_.empty() ? 0 : committed_.front().commit_time;
-  }
+  // Commit time (PostgreSQL's clock, microseconds since 2000-01-01) of the
+  // oldest transaction received and not yet durable (open or committed);
+  // nullopt when every transaction received is durable.
+  std::optional<pgoutput::PgTimestamp> oldest_pending_commit_time() const;
+  // Commit time of the newest transaction received (BEGIN carries it); 0
+  // before the first one.
+  pgoutput::PgTimestamp last_commit_time() const { return last_commit_time_; }
   // When the next batch becomes due (InfiniteFuture if nothing is buffered;
   // tables with a load in flight are not counted).
   absl::Time NextFlushTime() const;
@@ -155,8 +158,9 @@ class StarRocksSink {
   struct Committed {
     Lsn commit_lsn;
     Lsn end_lsn;
-    int64_t commit_time;
+    pgoutput::PgTimestamp commit_time;
   };
+  pgoutput::PgTimestamp last_commit_time_ = 0;
   std::deque<Committed> committed_;  // committed, not yet durable
   Lsn durable_lsn_;
   int loads_in_flight_ = 0;

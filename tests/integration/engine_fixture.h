@@ -49,7 +49,7 @@ class EngineFixture : public ::testing::Test {
     options.retry_initial = absl::Milliseconds(200);
     options.retry_max = absl::Seconds(2);
     options.connect_timeout = absl::Seconds(5);
-    options.slot_sample_interval = absl::Seconds(1);
+    options.slot_sample_interval = slot_sample_interval_;
     options.drain_timeout = absl::Seconds(10);
     auto engine = Engine::Open(options);
     ASSERT_TRUE(engine.ok()) << engine.status();
@@ -108,6 +108,7 @@ class EngineFixture : public ::testing::Test {
   std::string Id(std::string_view name) { return absl::StrCat(AsAbsl(name), "-", n_); }
 
   EngineOptions options_;  // the base of OpenEngine()'s options
+  absl::Duration slot_sample_interval_ = absl::Seconds(1);
   int n_ = 0;
   std::string db_;
   std::string state_path_;

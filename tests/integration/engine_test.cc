@@ -45,7 +45,7 @@ TEST_F(EngineTest, CreateStreamsAndConverges) {
   EXPECT_GT(status->rows_updated, 0u);
   EXPECT_GT(status->rows_deleted, 0u);
   EXPECT_GT(status->checkpoint_lsn, 0u);
-  auto events = engine_->Events(Id("shop"), 10);
+  auto events = engine_->Events(Id("shop"), 100);
   ASSERT_TRUE(events.ok());
   ASSERT_GE(events->size(), 2u);
   EXPECT_EQ(events->back().kind, "created");

@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "dbmazz/v1/admin_service.grpc.pb.h"
 #include "dbmazz/v1/pipeline_service.grpc.pb.h"
+#include "engine/common/log_control.h"
 #include "tests/integration/control_plane_harness.h"
 #include "tests/integration/shop_workload.h"
 
@@ -342,6 +344,31 @@ TEST_F(ServerTest, BearerTokenGuardsThePipelineServiceOnly) {
   EXPECT_EQ(response, std::string("\x08\x01", 2));  // status: SERVING
 }
 
+TEST_F(ServerTest, AdminServiceSetsTheLogLevelBehindTheToken) {
+  StartServer("t0ken");
+  auto admin = v1::AdminService::NewStub(channel_);
+  v1::LogLevel level;
+  v1::SetLogLevelRequest set;
+  set.set_level("debug");
+  EXPECT_EQ(admin->SetLogLevel(Context().get(), set, &level).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(admin->GetLogLevel(Context().get(), {}, &level).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  token_ = "t0ken";
+  std::string before = logging::LogLevel();
+  ASSERT_TRUE(admin->SetLogLevel(Context().get(), set, &level).ok());
+  EXPECT_EQ(level.level(), "debug");
+  EXPECT_EQ(logging::LogLevel(), "debug");
+  ASSERT_TRUE(admin->GetLogLevel(Context().get(), {}, &level).ok());
+  EXPECT_EQ(level.level(), "debug");
+  set.set_level("chatty");
+  grpc::Status bad = admin->SetLogLevel(Context().get(), set, &level);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("level: \"chatty\""));
+  EXPECT_EQ(logging::LogLevel(), "debug");
+  ASSERT_TRUE(logging::SetLogLevel(before).ok());
+}
+
 TEST_F(ServerTest, HealthReportsServing) {
   std::string request =
       std::string("\x0a", 1) + static_cast<char>(25) + "dbmazz.v1.PipelineService";
@@ -382,6 +409,7 @@ TEST_F(ServerTest, ReflectionListsThePipelineService) {
     }
   }
   EXPECT_THAT(services, ::testing::Contains("dbmazz.v1.PipelineService"));
+  EXPECT_THAT(services, ::testing::Contains("dbmazz.v1.AdminService"));
   EXPECT_THAT(services, ::testing::Contains("grpc.health.v1.Health"));
 }
 

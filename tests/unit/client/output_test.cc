@@ -7,6 +7,7 @@ namespace dbmazz::client {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(OutputTest, ProgressBar) {
   EXPECT_EQ(ProgressBar(0, 10), "[..........]   0%");
@@ -51,6 +52,32 @@ TEST(OutputTest, DetailListsTablesAndEstimateNeverBelowCopied) {
   EXPECT_THAT(detail, HasSubstr("done, [####################] 100% 2500/2500 rows"));
   EXPECT_THAT(detail, HasSubstr("public.orders:"));
   EXPECT_THAT(detail, HasSubstr("500/2000 rows, 1/4 chunks"));
+}
+
+TEST(OutputTest, WarningsShowInTheTableAndTheDetail) {
+  v1::Pipeline p;
+  p.set_pipeline_id("shop");
+  p.set_state(v1::Pipeline::PAUSED);
+  p.mutable_stats()->set_lag_seconds(42.25);
+  std::string quiet = PipelinesTable({p});
+  EXPECT_THAT(quiet, HasSubstr("WARN"));
+  EXPECT_THAT(quiet, HasSubstr("42.2s"));
+  EXPECT_THAT(quiet, Not(HasSubstr("LAG_HIGH")));
+
+  p.mutable_stats()->set_server_wal_lsn("0/5000000");
+  p.mutable_stats()->set_lag_bytes(3 << 20);
+  v1::PipelineWarning* w = p.add_warnings();
+  w->set_kind(v1::PipelineWarning::RETAINED_WAL_HIGH);
+  w->set_message("the replication slot retains 3.0 MiB of WAL");
+  w->mutable_since()->set_seconds(1700000000);
+  p.add_warnings()->set_kind(v1::PipelineWarning::LAG_HIGH);
+  std::string table = PipelinesTable({p});
+  EXPECT_THAT(table, HasSubstr("42.2s / 3.0 MiB"));
+  EXPECT_THAT(table, HasSubstr("RETAINED_WAL_HIGH,LAG_HIGH"));
+  std::string detail = PipelineDetail(p);
+  EXPECT_THAT(detail, HasSubstr("WARNING:"));
+  EXPECT_THAT(detail, HasSubstr("RETAINED_WAL_HIGH since 2023-11-14T22:13:20Z: the replication "
+                                "slot retains 3.0 MiB of WAL"));
 }
 
 }  // namespace

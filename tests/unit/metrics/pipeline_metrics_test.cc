@@ -151,14 +151,23 @@ TEST(PipelineMetricsTest, CountersLoadsAndLag) {
   EXPECT_EQ(s["dbmazz_replication_lag_seconds{pipeline=\"a\"}"], "0");
 }
 
-TEST(PipelineMetricsTest, LagSecondsFollowsPendingThenLastCommit) {
+TEST(PipelineMetricsTest, WarningsAreOneGaugePerKind) {
   PipelineStatus p = Streaming("a");
-  p.oldest_pending_commit_time = kNow - absl::Seconds(4);
+  p.warnings.push_back({runtime::WarningKind::kLagHigh, "lag 10 s above 5 s", kNow});
+  auto s = Samples(RenderMetrics({p}, kNow, std::nullopt));
+  EXPECT_EQ(s["dbmazz_pipeline_warning{pipeline=\"a\",kind=\"lag_high\"}"], "1");
+  EXPECT_EQ(s["dbmazz_pipeline_warning{pipeline=\"a\",kind=\"retained_wal_high\"}"], "0");
+  EXPECT_EQ(s["dbmazz_pipeline_warning{pipeline=\"a\",kind=\"slot_wal_unreserved\"}"], "0");
+}
+
+TEST(PipelineMetricsTest, LagSecondsIsTheEnginesLag) {
+  PipelineStatus p = Streaming("a");
+  p.lag = absl::Seconds(4);
   EXPECT_EQ(LagSeconds(p, kNow), 4.0);
-  p.state = PipelineState::kPaused;
-  EXPECT_EQ(LagSeconds(p, kNow), 30.0);  // since the newest loaded commit
-  p.last_commit_time = absl::InfinitePast();
-  EXPECT_EQ(LagSeconds(p, kNow), std::nullopt);
+  std::string text = RenderMetrics({p}, kNow, std::nullopt);
+  EXPECT_THAT(text, HasSubstr("dbmazz_replication_lag_seconds{pipeline=\"a\"} 4\n"));
+  p.lag = absl::ZeroDuration();
+  EXPECT_EQ(LagSeconds(p, kNow), 0.0);
 }
 
 TEST(PipelineMetricsTest, NoSlotSampleNoSlotSeriesAndMissingSlotSaysSo) {

@@ -220,10 +220,23 @@ TEST(ValidateSpecStaticTest, BatchingAndAlertRanges) {
       StartsWith("batching.max_latency:"));
   EXPECT_TRUE(After([](auto& s) { s.batching.max_latency = absl::Milliseconds(10); }).ok());
   EXPECT_TRUE(After([](auto& s) { s.batching.max_latency = absl::Hours(1); }).ok());
-  EXPECT_THAT(Msg(After([](auto& s) { s.alerts.max_lag = absl::ZeroDuration(); })),
+  EXPECT_THAT(Msg(After([](auto& s) { s.alerts.max_lag = absl::Milliseconds(500); })),
+              StartsWith("alerts.max_lag: must be 0 (off) or between 1s and 720h (got 500ms)"));
+  EXPECT_THAT(Msg(After([](auto& s) { s.alerts.max_lag = absl::Hours(24 * 31); })),
               StartsWith("alerts.max_lag:"));
   EXPECT_THAT(Msg(After([](auto& s) { s.alerts.max_retained_wal_bytes = 1000; })),
+              StartsWith("alerts.max_retained_wal_bytes: must be at least 1MiB"));
+  EXPECT_THAT(Msg(After([](auto& s) { s.alerts.max_retained_wal_bytes = (1 << 20) - 1; })),
               StartsWith("alerts.max_retained_wal_bytes:"));
+  // 0 disables a threshold.
+  EXPECT_TRUE(After([](auto& s) {
+                s.alerts.max_lag = absl::ZeroDuration();
+                s.alerts.max_retained_wal_bytes = 0;
+              }).ok());
+  EXPECT_TRUE(After([](auto& s) {
+                s.alerts.max_lag = absl::Seconds(1);
+                s.alerts.max_retained_wal_bytes = 1 << 20;
+              }).ok());
   EXPECT_TRUE(After([](auto& s) {
                 s.alerts.max_lag = absl::Minutes(5);
                 s.alerts.max_retained_wal_bytes = 1ull << 30;

@@ -86,8 +86,8 @@ TEST(ParseSpecYamlTest, MinimalSpecGetsDefaults) {
   EXPECT_EQ(spec->batching.max_latency, defaults.max_latency);
   EXPECT_EQ(spec->snapshot_mode, SnapshotMode::kInitial);
   EXPECT_FALSE(spec->ignore_truncate);
-  EXPECT_FALSE(spec->alerts.max_lag.has_value());
-  EXPECT_FALSE(spec->alerts.max_retained_wal_bytes.has_value());
+  EXPECT_EQ(spec->alerts.max_lag, absl::Seconds(300));
+  EXPECT_EQ(spec->alerts.max_retained_wal_bytes, 1ull << 30);
 
   ASSERT_TRUE(ApplyDefaults("shop-orders", &*spec).ok());
   EXPECT_EQ(spec->source.slot_name, "dbmazz_shop_orders");
@@ -227,6 +227,32 @@ TEST(ParseSpecYamlTest, WrongTypesAndValues) {
   EXPECT_THAT(Msg(ParseError("tables: x\nsource: {dsn: a}\nsink: {}\n")),
               StartsWith("tables: must be a list"));
   EXPECT_THAT(Msg(ParseError("- just\n- a list\n")), StartsWith("document: must be a map"));
+}
+
+TEST(ParseSpecYamlTest, AlertsParseWithUnitsZeroAndFieldPaths) {
+  auto off = ParseSpecYaml(Replace(kFull, "  max_lag: 5m\n  max_retained_wal_bytes: 2GB",
+                                   "  max_lag: 0\n  max_retained_wal_bytes: 0"));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->alerts.max_lag, absl::ZeroDuration());
+  EXPECT_EQ(off->alerts.max_retained_wal_bytes, 0u);
+  auto partial = ParseSpecYaml(std::string(kMinimal) + "alerts: {max_retained_wal_bytes: 1MiB}\n");
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  EXPECT_EQ(partial->alerts.max_retained_wal_bytes, 1u << 20);
+  EXPECT_EQ(partial->alerts.max_lag, kDefaultMaxLag);  // the other keeps its default
+  EXPECT_THAT(Msg(ParseError(Replace(kFull, "max_lag: 5m", "max_lag: 300"))),
+              StartsWith("alerts.max_lag: \"300\" needs a unit"));
+  EXPECT_THAT(Msg(ParseError(
+                  Replace(kFull, "max_retained_wal_bytes: 2GB", "max_retained_wal_bytes: lots"))),
+              StartsWith("alerts.max_retained_wal_bytes: \"lots\" is not a byte size"));
+  EXPECT_THAT(Msg(ParseError(Replace(kFull, "max_lag: 5m", "max_lagg: 5m"))),
+              StartsWith("alerts.max_lagg: unknown key"));
+  EXPECT_THAT(Msg(ParseError(std::string(kMinimal) + "alerts: 5\n")),
+              StartsWith("alerts: must be a map"));
+  // Written out in full, and read back.
+  auto back = SpecFromJson(SpecToJson(*off, false));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->alerts, off->alerts);
+  EXPECT_THAT(SpecToJson(*partial, true), HasSubstr("\"max_lag\": \"5m\""));
 }
 
 TEST(ParseSpecYamlTest, SyntaxErrorsAndEmptyDocuments) {

@@ -67,6 +67,36 @@ TEST(ProtoConvertTest, SpecFromProtoReadsOptionalFields) {
   EXPECT_TRUE(spec->ignore_truncate);
 }
 
+TEST(ProtoConvertTest, AlertsDefaultsZeroAndValues) {
+  auto defaults = SpecFromProto(ValidProto());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->alerts.max_lag, pipeline::kDefaultMaxLag);
+  EXPECT_EQ(defaults->alerts.max_retained_wal_bytes, pipeline::kDefaultMaxRetainedWalBytes);
+
+  v1::PipelineSpec proto = ValidProto();
+  proto.mutable_alerts()->mutable_max_lag()->set_seconds(0);  // set: 0 disables
+  proto.mutable_alerts()->set_max_retained_wal_bytes(0);
+  auto off = SpecFromProto(proto);
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off->alerts.max_lag, absl::ZeroDuration());
+  EXPECT_EQ(off->alerts.max_retained_wal_bytes, 0u);
+
+  proto.mutable_alerts()->mutable_max_lag()->set_seconds(90);
+  proto.mutable_alerts()->set_max_retained_wal_bytes(5u << 20);
+  auto set = SpecFromProto(proto);
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->alerts.max_lag, absl::Seconds(90));
+  EXPECT_EQ(set->alerts.max_retained_wal_bytes, 5u << 20);
+  // Round trip.
+  v1::PipelineSpec out;
+  SpecToProto(*set, &out);
+  EXPECT_EQ(out.alerts().max_lag().seconds(), 90);
+  EXPECT_EQ(out.alerts().max_retained_wal_bytes(), 5u << 20);
+  auto back = SpecFromProto(out);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->alerts, set->alerts);
+}
+
 TEST(ProtoConvertTest, BadTableNamesTheProtoField) {
   v1::PipelineSpec proto = ValidProto();
   proto.add_tables("a.b.c");
@@ -132,6 +162,22 @@ TEST(ProtoConvertTest, EngineErrorsGetProtoPaths) {
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("pw")));
 }
 
+TEST(ProtoConvertTest, AlertErrorsNameTheProtoField) {
+  v1::PipelineSpec proto = ValidProto();
+  proto.mutable_alerts()->mutable_max_lag()->set_seconds(-5);
+  EXPECT_THAT(std::string(SpecFromProto(proto).status().message()),
+              StartsWith("spec.alerts.max_lag: must not be negative"));
+  proto = ValidProto();
+  proto.mutable_alerts()->mutable_max_lag()->set_nanos(500000000);
+  EXPECT_THAT(std::string(EngineError(proto).message()),
+              StartsWith("spec.alerts.max_lag: must be 0 (off) or between 1s"));
+  proto = ValidProto();
+  proto.mutable_alerts()->set_max_retained_wal_bytes(1000);
+  absl::Status status = EngineError(proto);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), StartsWith("spec.alerts.max_retained_wal_bytes: "));
+}
+
 TEST(ProtoConvertTest, OtherErrorsAreUnchanged) {
   absl::Status check = absl::InvalidArgumentError("source.reachable: bad DSN");
   EXPECT_EQ(MapSpecError(check, ValidProto()), check);
@@ -187,6 +233,12 @@ TEST(ProtoConvertTest, StatusToProto) {
   slot.retained_wal_bytes = 4096;
   slot.wal_status = "reserved";
   status.slot = slot;
+  status.lag_bytes = 0x400;
+  status.lag = absl::Milliseconds(2500);
+  status.warnings.push_back({runtime::WarningKind::kLagHigh, "lag 2.5s (alerts.max_lag 1s)",
+                             absl::FromUnixSeconds(1700000002)});
+  status.warnings.push_back(
+      {runtime::WarningKind::kSlotWalUnreserved, "unreserved", absl::FromUnixSeconds(1700000003)});
   v1::Pipeline proto;
   StatusToProto(status, &proto);
   EXPECT_EQ(proto.pipeline_id(), "shop");
@@ -209,10 +261,19 @@ TEST(ProtoConvertTest, StatusToProto) {
   EXPECT_EQ(proto.stats().retry_attempt(), 2);
   EXPECT_EQ(proto.stats().last_error(), "sink down");
   EXPECT_FALSE(proto.stats().has_next_attempt_time());
+  EXPECT_DOUBLE_EQ(proto.stats().lag_seconds(), 2.5);
+  ASSERT_EQ(proto.warnings_size(), 2);
+  EXPECT_EQ(proto.warnings(0).kind(), v1::PipelineWarning::LAG_HIGH);
+  EXPECT_EQ(proto.warnings(0).message(), "lag 2.5s (alerts.max_lag 1s)");
+  EXPECT_EQ(proto.warnings(0).since().seconds(), 1700000002);
+  EXPECT_EQ(proto.warnings(1).kind(), v1::PipelineWarning::SLOT_WAL_UNRESERVED);
+  EXPECT_EQ(WarningKindToProto(runtime::WarningKind::kRetainedWalHigh),
+            v1::PipelineWarning::RETAINED_WAL_HIGH);
 
   EXPECT_FALSE(proto.has_snapshot());
 
   status.slot.reset();
+  status.lag_bytes = 0;
   v1::Pipeline no_slot;
   StatusToProto(status, &no_slot);
   EXPECT_EQ(no_slot.stats().lag_bytes(), 0u);

@@ -48,17 +48,19 @@ class Stream {
     }
     return m;
   }
-  DecodedMessage Begin(Lsn commit_lsn) {
+  DecodedMessage Begin(Lsn commit_lsn, pgoutput::PgTimestamp commit_time = 0) {
     DecodedMessage m;
     m.type = MessageType::kBegin;
     m.begin.final_lsn = commit_lsn;
+    m.begin.commit_time = commit_time;
     return m;
   }
-  DecodedMessage Commit(Lsn commit_lsn, Lsn end_lsn) {
+  DecodedMessage Commit(Lsn commit_lsn, Lsn end_lsn, pgoutput::PgTimestamp commit_time = 0) {
     DecodedMessage m;
     m.type = MessageType::kCommit;
     m.commit.commit_lsn = commit_lsn;
     m.commit.end_lsn = end_lsn;
+    m.commit.commit_time = commit_time;
     return m;
   }
   DecodedMessage Insert(uint32_t id, std::vector<std::string> values) {
@@ -143,6 +145,27 @@ TEST_F(StarRocksSinkTest, DurableOnlyAfterEveryTableLoaded) {
   EXPECT_EQ(Body(loader_.batches[0]), nlohmann::json::parse(R"([{"id":1,"v":"x","__op":0}])"));
   EXPECT_EQ(loader_.batches[0].first, (RowPosition{1000, 0}));
   EXPECT_FALSE(loader_.batches[0].partial_update);
+}
+
+TEST_F(StarRocksSinkTest, OldestPendingCommitTimeFollowsDurability) {
+  SetUpSink();
+  Feed(s_.Relation(1, "a", {"id", "v"}, {true, false}));
+  EXPECT_FALSE(sink_->oldest_pending_commit_time().has_value());
+  Feed(s_.Begin(1000, 111));
+  EXPECT_EQ(sink_->oldest_pending_commit_time(), 111);  // open transaction
+  Feed(s_.Insert(1, {"1", "x"}));
+  Feed(s_.Commit(1000, 1010, 111));
+  Feed(s_.Begin(2000, 222));
+  Feed(s_.Insert(1, {"2", "y"}));
+  Feed(s_.Commit(2000, 2010, 222));
+  EXPECT_EQ(sink_->oldest_pending_commit_time(), 111);
+  EXPECT_EQ(sink_->last_commit_time(), 222);
+  ASSERT_TRUE(FlushAll().ok());
+  EXPECT_FALSE(sink_->oldest_pending_commit_time().has_value());
+  Feed(s_.Begin(3000, 333));  // empty transaction: durable at its commit
+  Feed(s_.Commit(3000, 3010, 333));
+  EXPECT_FALSE(sink_->oldest_pending_commit_time().has_value());
+  EXPECT_EQ(sink_->last_commit_time(), 333);
 }
 
 TEST_F(StarRocksSinkTest, TransactionsWithoutRowsBecomeDurableAtOnce) {

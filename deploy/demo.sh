@@ -133,7 +133,7 @@ create_time=$SECONDS
 echo "created; the snapshot copies the existing rows, then changes stream"
 
 echo "== pgbench: $rate transactions/s (70% insert, 25% update, 5% delete)$([ "$interactive" = 0 ] && echo " for ${seconds}s")"
-"$PG_BINDIR/pgbench" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -n -c 1 -j 1 -R "$rate" \
+setsid "$PG_BINDIR/pgbench" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -n -c 1 -j 1 -R "$rate" \
   -T "$seconds" -P 5 \
   -f deploy/demo/insert.sql@70 -f deploy/demo/update.sql@25 -f deploy/demo/delete.sql@5 \
   "$DEMO_DB" >"$DEMO_DIR/pgbench.log" 2>&1 &

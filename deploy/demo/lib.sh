@@ -14,7 +14,9 @@
 # After the start functions: PG_PORT, PG_SOCKET_DIR, EMU_FE_PORT, EMU_PID,
 # DBMAZZD_ADDR, DBMAZZD_PID. Every wait is bounded. As root, PostgreSQL runs as
 # the `postgres` OS user (the directory is made reachable for it); otherwise
-# as the calling user.
+# as the calling user. The servers run in sessions of their own (setsid;
+# pg_ctl does the same), so a Ctrl+C in the terminal reaches only the calling
+# script, whose trap stops them in order.
 
 DEMO_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DEMO_TABLES=(products orders order_items)
@@ -173,7 +175,7 @@ EOF
 demo_start_emulator() {
   local ports="$DEMO_DIR/emulator.ports" deadline=$((SECONDS + 30))
   rm -f "$ports"
-  "$EMULATOR" --schema "$DEMO_REPO/deploy/demo/starrocks.yaml" --host 127.0.0.1 \
+  setsid "$EMULATOR" --schema "$DEMO_REPO/deploy/demo/starrocks.yaml" --host 127.0.0.1 \
     --port-file "$ports" >"$DEMO_DIR/emulator.out" 2>"$DEMO_DIR/emulator.log" &
   EMU_PID=$!
   until [ -s "$ports" ]; do
@@ -188,7 +190,7 @@ demo_start_emulator() {
 demo_start_dbmazzd() {
   local out="$DEMO_DIR/dbmazzd.out" deadline=$((SECONDS + 30))
   : >"$out"
-  "$DBMAZZD" --listen 127.0.0.1:0 --state "$DEMO_DIR/state/state.db" --workers 2 \
+  setsid "$DBMAZZD" --listen 127.0.0.1:0 --state "$DEMO_DIR/state/state.db" --workers 2 \
     >"$out" 2>"$DEMO_DIR/dbmazzd.log" &
   DBMAZZD_PID=$!
   until grep -q 'listening on ' "$out"; do

@@ -135,6 +135,7 @@ done
 echo "== deploy/dbmazzd.toml with dbmazzd --config"
 conf_dir="$scratch/conf"
 mkdir -p "$conf_dir"
+: >"$conf_dir/out"
 "$DBMAZZD" --config deploy/dbmazzd.toml --listen 127.0.0.1:0 --state "$conf_dir/state.db" \
   >"$conf_dir/out" 2>"$conf_dir/err" &
 conf_pid=$!

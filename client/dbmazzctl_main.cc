@@ -87,7 +87,7 @@ absl::Status RunDdl(const std::string& file) {
     auto ddl =
         sink::DdlForTable(admin, t.source, spec->engine.sink.database, t.target, {}, t.key_columns);
     if (!ddl.ok()) return ddl.status();
-    std::cout << *ddl << "\n";
+    std::cout << *ddl << ";\n";  // a script for the mysql client
   }
   return absl::OkStatus();
 }
@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
   auto* events = app.add_subcommand("events", "A pipeline's event history, newest first");
   events->add_option("id", id)->required();
   events->add_option("--limit", limit)->check(CLI::Range(1, 1000))->capture_default_str();
-  auto* ddl = app.add_subcommand("ddl", "Print StarRocks CREATE TABLE for the spec's tables");
+  auto* ddl = app.add_subcommand(
+      "ddl", "Print the StarRocks CREATE TABLE statements of the spec's tables (for mysql)");
   ddl->add_option("-f,--file", file, "Spec file")->required()->check(CLI::ExistingFile);
 
   try {

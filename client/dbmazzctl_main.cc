@@ -87,7 +87,7 @@ absl::Status RunDdl(const std::string& file) {
     auto ddl =
         sink::DdlForTable(admin, t.source, spec->engine.sink.database, t.target, {}, t.key_columns);
     if (!ddl.ok()) return ddl.status();
-    std::cout << *ddl << "\n";
+    std::cout << *ddl << ";\n";  // a script for the mysql client
   }
   return absl::OkStatus();
 }
@@ -176,7 +176,8 @@ int main(int argc, char** argv) {
   auto* log_level =
       app.add_subcommand("log-level", "Show dbmazzd's log level, or set it (not persisted)");
   log_level->add_option("level", level, "trace, debug, info, warn, error, critical or off");
-  auto* ddl = app.add_subcommand("ddl", "Print StarRocks CREATE TABLE for the spec's tables");
+  auto* ddl = app.add_subcommand(
+      "ddl", "Print the StarRocks CREATE TABLE statements of the spec's tables (for mysql)");
   ddl->add_option("-f,--file", file, "Spec file")->required()->check(CLI::ExistingFile);
 
   try {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package dbmazz needs to build, test and run its demo.
+# Installs every Debian package dbmazz needs to build, test and run its demo
+# (jq, curl: the demo and the doc examples; sqlite3: the backup example).
 # Idempotent and non-interactive: packages already present are not reinstalled.
 # Usage: deploy/setup.sh            (as root, or as a user with sudo)
 set -euo pipefail
@@ -12,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libssl-dev openssl
   postgresql-15 postgresql-client-15 postgresql-contrib
-  prometheus
+  prometheus jq curl sqlite3
 )
 # npm (for the other PostgreSQL versions and buf) may come with a non-Debian nodejs.
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

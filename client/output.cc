@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/byte_size.h"
 
 namespace dbmazz::client {
 
@@ -68,22 +69,10 @@ std::string SnapshotSummary(const v1::SnapshotProgress& s) {
 
 std::string StateName(v1::Pipeline::State state) { return v1::Pipeline::State_Name(state); }
 
-std::string HumanBytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  if (unit == 0) return absl::StrCat(bytes, " B");
-  return absl::StrFormat("%.1f %s", value, units[unit]);
-}
-
 std::string LagText(const v1::PipelineStats& s) {
   std::string seconds = absl::StrFormat("%.1fs", s.lag_seconds());
   if (s.server_wal_lsn().empty()) return seconds;
-  return absl::StrCat(seconds, " / ", HumanBytes(s.lag_bytes()));
+  return absl::StrCat(seconds, " / ", FormatBytes(s.lag_bytes()));
 }
 
 static std::string WarningsMarker(const v1::Pipeline& p) {
@@ -117,7 +106,7 @@ std::string PipelinesTable(const std::vector<v1::Pipeline>& pipelines,
         absl::StrCat(s.rows_inserted() + s.rows_updated() + s.rows_deleted()),
         s.checkpoint_lsn().empty() ? "-" : s.checkpoint_lsn(),
         LagText(s),
-        s.server_wal_lsn().empty() ? "-" : HumanBytes(s.retained_wal_bytes()),
+        s.server_wal_lsn().empty() ? "-" : FormatBytes(s.retained_wal_bytes()),
         WarningsMarker(p),
     };
     if (!rates.empty()) {
@@ -153,10 +142,10 @@ std::string PipelineDetail(const v1::Pipeline& p) {
       {"confirmed / received:", absl::StrCat(s.confirmed_lsn(), " / ", s.received_lsn())},
       {"server WAL:", s.server_wal_lsn().empty() ? "-" : s.server_wal_lsn()},
       {"lag:", LagText(s)},
-      {"retained WAL:",
-       s.server_wal_lsn().empty()
-           ? "-"
-           : absl::StrCat(HumanBytes(s.retained_wal_bytes()), " (slot ", s.slot_wal_status(), ")")},
+      {"retained WAL:", s.server_wal_lsn().empty()
+                            ? "-"
+                            : absl::StrCat(FormatBytes(s.retained_wal_bytes()), " (slot ",
+                                           s.slot_wal_status(), ")")},
       {"backpressured:", s.backpressured() ? "yes" : "no"},
       {"last error:", s.last_error().empty()
                           ? "-"

@@ -21,8 +21,6 @@ std::string EventsTable(const v1::ListPipelineEventsResponse& events);
 std::string ChecksTable(const v1::ValidatePipelineResponse& response);
 // proto3 JSON (field names as in the .proto, defaults included), one object.
 std::string ToJson(const google::protobuf::Message& message);
-// "0 B", "1.5 KiB", "12.0 MiB", ...
-std::string HumanBytes(uint64_t bytes);
 // "[#####...............]  25%": `fraction` in [0, 1], `width` characters.
 std::string ProgressBar(double fraction, int width);
 // The snapshot's progress bar, rows, chunks and rate on one line.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "engine/common/byte_size.h"
 #include "engine/pipeline/dsn_info.h"
 #include "engine/runtime/pipeline_actor.h"
 

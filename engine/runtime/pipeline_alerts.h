@@ -55,9 +55,6 @@ class PipelineAlerts {
   std::vector<PipelineWarning> warnings_;
 };
 
-// "1.5 GiB", "512 B": for messages.
-std::string FormatBytes(uint64_t bytes);
-
 }  // namespace dbmazz::runtime
 
 #endif  // DBMAZZ_ENGINE_RUNTIME_PIPELINE_ALERTS_H_

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/pipeline/pipeline_spec.h"
+#include "tests/integration/dbmazzd_process.h"
 #include "tests/integration/shop_workload.h"
 #include "tests/support/pg_environment.h"
 
@@ -26,10 +27,8 @@ using ::testing::Not;
 using testing::PgEnvironment;
 using testing::ShopWorkload;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-};
+using Result = testing::DbmazzdProcess::CtlResult;
+using testing::WaitFor;
 
 class DbmazzctlTest : public ::testing::Test {
  protected:
@@ -38,76 +37,19 @@ class DbmazzctlTest : public ::testing::Test {
     char dir[] = "/tmp/dbmazzctl-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     dir_ = dir;
-    StartServer();
+    ASSERT_TRUE(server_.Start({"--state", dir_ + "/state.db", "--workers", "2"}))
+        << "dbmazzd did not start";
   }
 
   void TearDown() override { StopServer(); }
 
-  void StartServer() {
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    server_ = fork();
-    if (server_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      std::string state = dir_ + "/state.db";
-      execl(DBMAZZ_DBMAZZD, DBMAZZ_DBMAZZD, "--listen", "127.0.0.1:0", "--state", state.c_str(),
-            "--workers", "2", "--metrics-listen", "127.0.0.1:0", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* in = fdopen(out[0], "r");
-    char line[512];
-    while (fgets(line, sizeof(line), in) != nullptr) {
-      std::string text(line);
-      auto pos = text.find("listening on ");
-      if (pos != std::string::npos) {
-        address_ = text.substr(pos + 13);
-        while (!address_.empty() && isspace(address_.back())) address_.pop_back();
-        break;
-      }
-    }
-    // Keep draining the server's stdout so it never blocks on a full pipe.
-    drain_ = std::thread([in] {
-      char buffer[512];
-      while (fgets(buffer, sizeof(buffer), in) != nullptr) {
-      }
-      fclose(in);
-    });
-    ASSERT_FALSE(address_.empty()) << "dbmazzd did not start";
-  }
-
   void StopServer() {
-    if (server_ <= 0) return;
-    kill(server_, SIGTERM);
-    int status = 0;
-    waitpid(server_, &status, 0);
-    server_ = 0;
-    if (drain_.joinable()) drain_.join();
+    int status = server_.Stop();
+    if (status == -1) return;
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "dbmazzd exit " << status;
   }
 
-  Result Ctl(const std::string& args) {
-    std::string command =
-        absl::StrCat(DBMAZZ_DBMAZZCTL, " --server ", address_, " ", args, " 2>&1");
-    Result r;
-    FILE* p = popen(command.c_str(), "r");
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), p)) > 0) r.out.append(buffer, n);
-    int status = pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
-
-  bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(60)) {
-    absl::Time deadline = absl::Now() + timeout;
-    while (!done()) {
-      if (absl::Now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return true;
-  }
+  Result Ctl(const std::string& args) { return server_.Ctl(args); }
 
   std::string WriteSpec() {
     pipeline::PipelineSpec spec = workload_.Spec();
@@ -119,9 +61,7 @@ class DbmazzctlTest : public ::testing::Test {
 
   ShopWorkload workload_;
   std::string dir_;
-  pid_t server_ = 0;
-  std::string address_;
-  std::thread drain_;
+  testing::DbmazzdProcess server_{DBMAZZ_DBMAZZD, DBMAZZ_DBMAZZCTL};
 };
 
 TEST_F(DbmazzctlTest, CreateWatchPauseResumeDelete) {

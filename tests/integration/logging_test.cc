@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/pipeline/pipeline_spec.h"
+#include "tests/integration/dbmazzd_process.h"
 #include "tests/integration/shop_workload.h"
 #include "tests/support/pg_environment.h"
 
@@ -34,10 +35,8 @@ using testing::ShopWorkload;
 constexpr char kDsnPassword[] = "Dsn-Pw-7f3a9c";
 constexpr char kWrongSinkPassword[] = "Wrong-Sink-Pw-91c2e";
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-};
+using Result = testing::DbmazzdProcess::CtlResult;
+using testing::WaitFor;
 
 class LoggingTest : public ::testing::Test {
  protected:
@@ -57,73 +56,19 @@ class LoggingTest : public ::testing::Test {
 
   void StartServer(const std::string& level) {
     log_path_ = dir_ + "/dbmazzd.log";
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    server_ = fork();
-    if (server_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(log, STDERR_FILENO);
-      close(out[0]);
-      std::string state = dir_ + "/state.db";
-      execl(DBMAZZ_DBMAZZD, DBMAZZ_DBMAZZD, "--listen", "127.0.0.1:0", "--state", state.c_str(),
-            "--workers", "2", "--log-format", "json", "--log-level", level.c_str(),
-            "--slot-sample-interval", "0.2", "--metrics-listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* in = fdopen(out[0], "r");
-    char line[512];
-    while (fgets(line, sizeof(line), in) != nullptr) {
-      std::string text(line);
-      auto pos = text.find("listening on ");
-      if (pos != std::string::npos) {
-        address_ = text.substr(pos + 13);
-        while (!address_.empty() && isspace(address_.back())) address_.pop_back();
-        break;
-      }
-    }
-    drain_ = std::thread([in] {
-      char buffer[512];
-      while (fgets(buffer, sizeof(buffer), in) != nullptr) {
-      }
-      fclose(in);
-    });
-    ASSERT_FALSE(address_.empty()) << "dbmazzd did not start: " << Log();
+    ASSERT_TRUE(server_.Start({"--state", dir_ + "/state.db", "--workers", "2", "--log-format",
+                               "json", "--log-level", level, "--slot-sample-interval", "0.2"},
+                              log_path_))
+        << "dbmazzd did not start: " << Log();
   }
 
   void StopServer() {
-    if (server_ <= 0) return;
-    kill(server_, SIGTERM);
-    int status = 0;
-    waitpid(server_, &status, 0);
-    server_ = 0;
-    if (drain_.joinable()) drain_.join();
+    int status = server_.Stop();
+    if (status == -1) return;
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "dbmazzd exit " << status;
   }
 
-  Result Ctl(const std::string& args) {
-    std::string command =
-        absl::StrCat(DBMAZZ_DBMAZZCTL, " --server ", address_, " ", args, " 2>&1");
-    Result r;
-    FILE* p = popen(command.c_str(), "r");
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), p)) > 0) r.out.append(buffer, n);
-    int status = pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
-
-  bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(60)) {
-    absl::Time deadline = absl::Now() + timeout;
-    while (!done()) {
-      if (absl::Now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return true;
-  }
+  Result Ctl(const std::string& args) { return server_.Ctl(args); }
 
   // A spec file whose DSN carries kDsnPassword (PostgreSQL trusts local
   // connections, so it is sent and ignored) and the given sink password.
@@ -165,9 +110,7 @@ class LoggingTest : public ::testing::Test {
   ShopWorkload workload_;
   std::string dir_;
   std::string log_path_;
-  pid_t server_ = 0;
-  std::string address_;
-  std::thread drain_;
+  testing::DbmazzdProcess server_{DBMAZZ_DBMAZZD, DBMAZZ_DBMAZZCTL};
 };
 
 TEST_F(LoggingTest, JsonLinesNamePipelinesAndNeverCarryPasswords) {
@@ -247,12 +190,12 @@ TEST_F(LoggingTest, LevelChangesAtRuntimeThroughTheApiAndSignals) {
   EXPECT_THAT(wrong.out, HasSubstr("level:"));
 
   // Signals: SIGUSR1 one step more verbose, SIGUSR2 back to --log-level.
-  kill(server_, SIGUSR1);
+  kill(server_.pid(), SIGUSR1);
   ASSERT_TRUE(WaitFor([&] { return Ctl("log-level").out == "debug\n"; }, absl::Seconds(5)));
   ASSERT_TRUE(WaitFor([&] { return CountDebug(mark) > 0; }, absl::Seconds(10))) << Log();
-  kill(server_, SIGUSR1);
+  kill(server_.pid(), SIGUSR1);
   ASSERT_TRUE(WaitFor([&] { return Ctl("log-level").out == "trace\n"; }, absl::Seconds(5)));
-  kill(server_, SIGUSR2);
+  kill(server_.pid(), SIGUSR2);
   ASSERT_TRUE(WaitFor([&] { return Ctl("log-level").out == "info\n"; }, absl::Seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   mark = Log().size();

@@ -72,17 +72,26 @@ absl::Status Engine::Start() {
   auto records = store_->ListPipelines();
   if (!records.ok()) return records.status();
   std::vector<std::shared_ptr<PipelineActor>> actors;
+  std::vector<state::DeleteIntent> intents;
   for (state::PipelineRecord& record : *records) {
     auto spec = pipeline::SpecFromJson(record.spec);
     if (!spec.ok()) {
       return absl::DataLossError(absl::StrCat("the stored spec of pipeline \"", record.pipeline_id,
                                               "\" cannot be read: ", spec.status().message()));
     }
+    intents.push_back(record.delete_intent);
     actors.push_back(AddActor(std::move(record), std::move(*spec)));
   }
   spdlog::info("engine: {} pipeline(s), {} worker thread(s), state in {}", actors.size(),
                pool_->size(), store_->path());
-  for (auto& actor : actors) actor->Schedule();
+  for (size_t i = 0; i < actors.size(); ++i) {
+    // A delete requested before a restart is finished, not forgotten.
+    if (intents[i] != state::DeleteIntent::kNone) {
+      actors[i]->RequestDelete(intents[i] == state::DeleteIntent::kKeepSlot);
+    } else {
+      actors[i]->Schedule();
+    }
+  }
   slot_monitor_->Poke();
   return absl::OkStatus();
 }
@@ -269,6 +278,12 @@ absl::StatusOr<PipelineStatus> Engine::Resume(std::string_view pipeline_id) {
 absl::StatusOr<PipelineStatus> Engine::Delete(std::string_view pipeline_id, bool keep_slot) {
   auto actor = Find(pipeline_id);
   if (actor == nullptr) return Get(pipeline_id).status();
+  // Recorded first: a restart from here on finishes the delete.
+  if (absl::Status s = store_->SetDeleteIntent(
+          pipeline_id, keep_slot ? state::DeleteIntent::kKeepSlot : state::DeleteIntent::kDrop);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = store_->AppendEvent(
           pipeline_id, "deleting", keep_slot ? "delete requested (keep slot)" : "delete requested");
       !s.ok()) {

@@ -372,6 +372,7 @@ bool PipelineActor::TakeJobResults() {
   }
   if (phase_ == Phase::kDeleting) {
     absl::Status deleted;
+    bool abandoned = false;
     {
       absl::MutexLock lock(&mu_);
       if (!jobs_.delete_done) return false;
@@ -380,6 +381,14 @@ bool PipelineActor::TakeJobResults() {
       // A newer request (e.g. with keep_slot) is served by a new job.
       if (!deleted.ok() && commands_.delete_seq == delete_job_seq_) {
         commands_.delete_requested = false;
+        abandoned = true;
+      }
+    }
+    // The pipeline is kept: a restart must not take the delete up again.
+    if (abandoned) {
+      if (absl::Status s = context_->store->SetDeleteIntent(id_, state::DeleteIntent::kNone);
+          !s.ok()) {
+        log_->warn("recording that the delete was abandoned: {}", s.ToString());
       }
     }
     if (deleted.ok()) {

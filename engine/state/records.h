@@ -24,6 +24,10 @@ enum class DesiredState { kRunning, kPaused };
 [[nodiscard]] absl::StatusOr<DesiredState> ParseDesiredState(std::string_view text);
 
 // One row of `pipelines`.
+// Whether the pipeline is being deleted, and what happens to the slot and
+// publication dbmazz created for it.
+enum class DeleteIntent { kNone, kDrop, kKeepSlot };
+
 struct PipelineRecord {
   std::string pipeline_id;  // non-empty, unique
   // The pipeline's full specification as JSON. Contains secrets (passwords):
@@ -36,6 +40,8 @@ struct PipelineRecord {
   // pipeline is deleted) or found them already there.
   bool slot_created_by_us = false;
   bool publication_created_by_us = false;
+  // A DeletePipeline that has not finished yet (it survives restarts).
+  DeleteIntent delete_intent = DeleteIntent::kNone;
   // Set by StateStore; ignored by CreatePipeline.
   absl::Time create_time = absl::InfinitePast();
   absl::Time update_time = absl::InfinitePast();

@@ -79,7 +79,16 @@ ALTER TABLE snapshot_tables ADD COLUMN chunking TEXT NOT NULL DEFAULT '';
 ALTER TABLE snapshot_tables ADD COLUMN rows_estimate INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kMigration1, kMigration2, kMigration3};
+// Version 4: a requested delete is recorded, so that a restart finishes it
+// instead of bringing the pipeline back (0 none, 1 drop what dbmazz created,
+// 2 keep the slot and publication).
+constexpr std::string_view kMigration4 = R"sql(
+ALTER TABLE pipelines ADD COLUMN delete_intent INTEGER NOT NULL DEFAULT 0
+  CHECK (delete_intent IN (0, 1, 2));
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kMigration1, kMigration2, kMigration3,
+                                                         kMigration4};
 
 }  // namespace
 

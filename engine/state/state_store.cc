@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::string_view kSelectPipelineColumns =
     "SELECT pipeline_id, spec, desired_state, slot_name, publication_name, slot_created_by_us, "
-    "publication_created_by_us, create_time, update_time FROM pipelines ";
+    "publication_created_by_us, create_time, update_time, delete_intent FROM pipelines ";
 
 absl::StatusOr<PipelineRecord> ReadPipeline(const Statement& stmt) {
   PipelineRecord record;
@@ -41,6 +41,16 @@ absl::StatusOr<PipelineRecord> ReadPipeline(const Statement& stmt) {
   record.publication_created_by_us = stmt.ColumnBool(6);
   record.create_time = absl::FromUnixMicros(stmt.ColumnInt64(7));
   record.update_time = absl::FromUnixMicros(stmt.ColumnInt64(8));
+  switch (stmt.ColumnInt64(9)) {
+    case 1:
+      record.delete_intent = DeleteIntent::kDrop;
+      break;
+    case 2:
+      record.delete_intent = DeleteIntent::kKeepSlot;
+      break;
+    default:  // 0 (the CHECK constraint allows nothing else)
+      record.delete_intent = DeleteIntent::kNone;
+  }
   return record;
 }
 
@@ -197,6 +207,19 @@ absl::Status StateStore::SetDesiredState(std::string_view pipeline_id, DesiredSt
       "UPDATE pipelines SET desired_state = ?2, update_time = ?3 WHERE pipeline_id = ?1",
       pipeline_id, [&](Statement& stmt) {
         stmt.BindText(2, DesiredStateName(state));
+        stmt.BindInt64(3, now);
+      });
+}
+
+absl::Status StateStore::SetDeleteIntent(std::string_view pipeline_id, DeleteIntent intent) {
+  const int64_t now = NowMicros();
+  absl::MutexLock lock(&mu_);
+  return UpdatePipelineRow(
+      "UPDATE pipelines SET delete_intent = ?2, update_time = ?3 WHERE pipeline_id = ?1",
+      pipeline_id, [&](Statement& stmt) {
+        stmt.BindInt64(2, intent == DeleteIntent::kDrop       ? 1
+                          : intent == DeleteIntent::kKeepSlot ? 2
+                                                              : 0);
         stmt.BindInt64(3, now);
       });
 }

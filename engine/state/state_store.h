@@ -102,6 +102,9 @@ class StateStore {
   // Every pipeline, ordered by id.
   [[nodiscard]] absl::StatusOr<std::vector<PipelineRecord>> ListPipelines();
   [[nodiscard]] absl::Status SetDesiredState(std::string_view pipeline_id, DesiredState state);
+  // Records (or clears, with kNone) a requested delete, so that it survives a
+  // restart. NotFound for an unknown pipeline.
+  [[nodiscard]] absl::Status SetDeleteIntent(std::string_view pipeline_id, DeleteIntent intent);
   // Replaces the spec JSON (e.g. a rotated password or changed table list).
   [[nodiscard]] absl::Status UpdateSpec(std::string_view pipeline_id, std::string_view spec);
   // Records whether dbmazz created the slot and the publication.

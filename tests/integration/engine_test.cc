@@ -7,7 +7,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -154,6 +157,73 @@ TEST_F(EngineTest, DeleteDropsWhatItCreatedUnlessKept) {
   EXPECT_TRUE(PublicationExists(pipeline::DefaultPublicationName(Id("keepme"))));
   // The id is free again.
   EXPECT_TRUE(engine_->List().empty());
+}
+
+// A delete requested before a restart is finished after it, never forgotten:
+// pg_recvlogical holds the slot, so the drop keeps failing ("slot is active")
+// until the engine has been restarted; then it is released.
+TEST_F(EngineTest, DeleteSurvivesARestart) {
+  const std::string id = Id("gone");
+  const std::string slot_name = pipeline::DefaultSlotName(id);
+  ASSERT_TRUE(engine_->Create(id, Spec()).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kStreaming)) << Describe(id);
+  ASSERT_TRUE(engine_->Pause(id).ok());
+  ASSERT_TRUE(WaitForState(id, PipelineState::kPaused)) << Describe(id);
+
+  std::string recvlogical =
+      absl::StrCat(testing::PgEnvironment::cluster().bin_dir(), "/pg_recvlogical");
+  std::vector<std::string> args = {
+      recvlogical,
+      "-d",
+      workload_.Spec().source.dsn,
+      "--slot",
+      slot_name,
+      "--start",
+      "-f",
+      "/dev/null",
+      "-o",
+      "proto_version=1",
+      "-o",
+      absl::StrCat("publication_names=", pipeline::DefaultPublicationName(id))};
+  pid_t holder = fork();
+  if (holder == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(holder, 0);
+  auto release = [&] {
+    if (holder > 0) {
+      kill(holder, SIGTERM);
+      waitpid(holder, nullptr, 0);
+      holder = 0;
+    }
+  };
+  bool held = WaitFor([&] {
+    auto slot = Slot(slot_name);
+    return slot.ok() && slot->has_value() && (*slot)->active;
+  });
+  if (!held) release();
+  ASSERT_TRUE(held) << "pg_recvlogical did not take the slot";
+
+  ASSERT_TRUE(engine_->Delete(id, /*keep_slot=*/false).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a drop attempt fails
+  EXPECT_EQ(StateOf(id), PipelineState::kDeleting) << Describe(id);
+
+  OpenEngine();  // a restart mid-delete
+  auto reopened = engine_->Get(id);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(reopened->state, PipelineState::kDeleting) << "the delete was forgotten";
+  release();
+  ASSERT_TRUE(WaitFor([&] {
+    return engine_->Get(id).status().code() == absl::StatusCode::kNotFound;
+  })) << Describe(id);
+  auto slot = Slot(slot_name);
+  ASSERT_TRUE(slot.ok());
+  EXPECT_FALSE(slot->has_value());
+  EXPECT_FALSE(PublicationExists(pipeline::DefaultPublicationName(id)));
 }
 
 TEST_F(EngineTest, RetryableSinkFaultsAreRetriedPermanentOnesFail) {

@@ -103,6 +103,23 @@ TEST_F(StateStoreTest, UpdatesChangeFieldsAndUpdateTime) {
   EXPECT_EQ(store_->GetPipeline("p")->desired_state, DesiredState::kRunning);
 }
 
+TEST_F(StateStoreTest, DeleteIntentIsRecordedAndListed) {
+  Create("p");
+  Create("q");
+  EXPECT_EQ(store_->GetPipeline("p")->delete_intent, DeleteIntent::kNone);
+  ASSERT_TRUE(store_->SetDeleteIntent("p", DeleteIntent::kKeepSlot).ok());
+  ASSERT_TRUE(store_->SetDeleteIntent("q", DeleteIntent::kDrop).ok());
+  auto all = store_->ListPipelines();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].delete_intent, DeleteIntent::kKeepSlot);
+  EXPECT_EQ((*all)[1].delete_intent, DeleteIntent::kDrop);
+  ASSERT_TRUE(store_->SetDeleteIntent("p", DeleteIntent::kNone).ok());
+  EXPECT_EQ(store_->GetPipeline("p")->delete_intent, DeleteIntent::kNone);
+  EXPECT_EQ(store_->SetDeleteIntent("nope", DeleteIntent::kDrop).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(StateStoreTest, UnknownPipelineIsNotFound) {
   Create("known");
   EXPECT_EQ(store_->GetPipeline("nope").status().code(), absl::StatusCode::kNotFound);

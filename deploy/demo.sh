@@ -59,7 +59,16 @@ else
 fi
 build_done=$SECONDS
 
-demo_dir="${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/dbmazz-demo.XXXXXX")}"
+# A DEMO_DIR given by the user is only removed if the demo created it.
+if [ -n "${DEMO_DIR:-}" ]; then
+  if [ -e "$DEMO_DIR" ] && [ -n "$(ls -A "$DEMO_DIR" 2>/dev/null)" ]; then
+    echo "demo: DEMO_DIR=$DEMO_DIR exists and is not empty; choose a new directory" >&2
+    exit 2
+  fi
+  demo_dir="$DEMO_DIR"
+else
+  demo_dir="$(mktemp -d "${TMPDIR:-/tmp}/dbmazz-demo.XXXXXX")"
+fi
 # shellcheck source=deploy/demo/lib.sh
 source deploy/demo/lib.sh
 

@@ -56,7 +56,9 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   });
   http.set_read_timeout(std::chrono::seconds(5));
   http.set_write_timeout(std::chrono::seconds(5));
-  http.set_keep_alive_max_count(100);
+  // One request per connection: with 2 workers, idle keep-alive connections
+  // (two Prometheus servers, a probe) must not hold every worker.
+  http.set_keep_alive_max_count(1);
   http.Get("/metrics", [engine](const httplib::Request&, httplib::Response& res) {
     res.set_content(
         metrics::RenderMetrics(engine->List(), absl::Now(), metrics::ReadProcessSample()),
@@ -83,7 +85,10 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   bool v6 = where->host.find(':') != std::string::npos;
   server->address_ =
       (v6 ? "[" + where->host + "]" : where->host) + ":" + std::to_string(server->port_);
-  server->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  server->thread_ = std::thread([&http, exited = &server->listen_exited_] {
+    http.listen_after_bind();
+    exited->store(true);
+  });
   return server;
 }
 
@@ -91,8 +96,9 @@ MetricsHttpServer::~MetricsHttpServer() { Stop(); }
 
 void MetricsHttpServer::Stop() {
   if (http_ == nullptr) return;
-  // stop() only acts on a running server: let the thread get there first.
-  for (int i = 0; i < 1000 && thread_.joinable() && !http_->is_running(); ++i) {
+  // stop() only acts on a running server: let the thread get there first
+  // (however long a loaded machine takes), unless it already gave up.
+  while (thread_.joinable() && !http_->is_running() && !listen_exited_.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   http_->stop();

@@ -19,6 +19,7 @@
 #ifndef DBMAZZ_SERVER_METRICS_HTTP_SERVER_H_
 #define DBMAZZ_SERVER_METRICS_HTTP_SERVER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -58,6 +59,7 @@ class MetricsHttpServer {
 
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
+  std::atomic<bool> listen_exited_{false};  // listen_after_bind() returned
   int port_ = 0;
   std::string address_;
 };

@@ -153,16 +153,14 @@ void WriteLoads(ExpositionWriter& w, const Pipelines& ps) {
 
 void WriteLag(ExpositionWriter& w, const Pipelines& ps, absl::Time now) {
   PerPipeline<uint64_t>(w, ps, "dbmazz_replication_lag_bytes", MetricType::kGauge,
-                        "Server WAL position minus the slot's confirmed flush LSN, at the last "
-                        "slot sample.",
+                        "Server WAL position at the last slot sample minus the pipeline's "
+                        "confirmed position (as GetPipeline's stats.lag_bytes).",
                         [](const PipelineStatus& p) -> std::optional<uint64_t> {
                           const runtime::SlotHealth* s = Slot(p);
-                          if (s == nullptr || s->confirmed_flush_lsn == kInvalidLsn) {
+                          if (s == nullptr || s->server_wal_lsn == kInvalidLsn) {
                             return std::nullopt;
                           }
-                          return s->server_wal_lsn > s->confirmed_flush_lsn
-                                     ? s->server_wal_lsn - s->confirmed_flush_lsn
-                                     : 0;
+                          return p.lag_bytes;
                         });
   PerPipeline<double>(w, ps, "dbmazz_replication_lag_seconds", MetricType::kGauge,
                       "How far the target is behind the source in time (see docs/metrics.md).",

@@ -12,6 +12,7 @@ void LagClock::OnStreaming(absl::Time now, absl::Time oldest_pending, absl::Time
   }
   pending_ = oldest_pending;
   if (last_commit != absl::InfinitePast()) last_commit_ = std::max(last_commit_, last_commit);
+  if (received != kInvalidLsn) position_ = std::max(position_, received);
   OnPosition(received);
   if (!uncovered_ && pending_ == absl::InfiniteFuture()) bound_ = std::max(bound_, now);
 }
@@ -21,7 +22,15 @@ void LagClock::OnStopped(absl::Time now) {
   // What was pending stays pending; otherwise the pipeline was caught up
   // with everything it had received.
   if (pending_ != absl::InfiniteFuture()) {
-    bound_ = std::max(bound_, std::min(pending_, now));
+    // Everything committed before P is durable (commit order), nothing at or
+    // after P is known to be: C = P until a later run gets past what this
+    // one had received.
+    bound_ = std::min(pending_, now);
+    if (!uncovered_ && position_ != kInvalidLsn) {
+      uncovered_ = true;
+      uncovered_lsn_ = position_;
+      uncovered_time_ = last_commit_ != absl::InfinitePast() ? std::min(last_commit_, now) : bound_;
+    }
   } else if (uncovered_) {
     bound_ = std::max(bound_, std::min(last_commit_, now));
   } else {
@@ -29,13 +38,19 @@ void LagClock::OnStopped(absl::Time now) {
   }
   streaming_ = false;
   pending_ = absl::InfiniteFuture();
+  position_ = kInvalidLsn;  // the next run's position counts from its own reads
 }
 
 void LagClock::OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn received, Lsn confirmed) {
   if (server_wal_lsn == kInvalidLsn) return;
-  Lsn position = streaming_ ? std::max(received, confirmed) : confirmed;
+  // While streaming, only this run's reads count (`received` may be an older
+  // run's, ahead of what this one has made durable again).
+  (void)received;
+  Lsn position =
+      streaming_ && position_ != kInvalidLsn ? std::max(position_, confirmed) : confirmed;
   if (position != kInvalidLsn && position >= server_wal_lsn) {
-    bound_ = std::max(bound_, sample_time);
+    // Covered; but what is still pending keeps C at or before P.
+    bound_ = std::max(bound_, std::min(sample_time, pending_));
     uncovered_ = false;
     return;
   }

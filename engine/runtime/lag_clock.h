@@ -63,6 +63,7 @@ class LagClock {
   bool uncovered_ = false;                         // a sample is ahead of the position
   absl::Time uncovered_time_ = absl::InfinitePast();
   Lsn uncovered_lsn_ = kInvalidLsn;
+  Lsn position_ = kInvalidLsn;  // the current run's received/flush position
 };
 
 }  // namespace dbmazz::runtime

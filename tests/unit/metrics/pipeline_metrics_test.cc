@@ -46,6 +46,7 @@ PipelineStatus Streaming(std::string id) {
   slot.restart_lsn = 3000;
   slot.retained_wal_bytes = 2000;
   p.slot = slot;
+  p.lag_bytes = 1000;  // the engine's figure: server_wal_lsn - confirmed
   return p;
 }
 

@@ -54,6 +54,28 @@ TEST(LagClockTest, AStopWithPendingRowsKeepsThemPending) {
   EXPECT_EQ(clock.Lag(At(20)), absl::Seconds(12));
 }
 
+// StarRocks down: a transaction committed at 10 stays pending through
+// retries. The lag must keep growing from 10 — not drop to the time of a
+// sample, of the stop, or of the next run's start.
+TEST(LagClockTest, PendingRowsStayPendingThroughRetries) {
+  LagClock clock(At(0));
+  clock.OnStreaming(At(11), At(10), At(10), 100);
+  clock.OnSample(At(12), 100, 100, 50);  // received covers the sample, but T(10) is pending
+  EXPECT_EQ(clock.Lag(At(13)), absl::Seconds(3));
+  clock.OnStopped(At(14));  // the load failed: RETRYING
+  EXPECT_EQ(clock.Lag(At(20)), absl::Seconds(10));
+  clock.OnSample(At(21), 120, 999, 50);  // an older run's received LSN does not count
+  EXPECT_EQ(clock.Lag(At(22)), absl::Seconds(12));
+  clock.OnStreaming(At(30), kNone, absl::InfinitePast(), 60);  // next run, behind the old reads
+  EXPECT_EQ(clock.Lag(At(31)), absl::Seconds(21));
+  clock.OnStreaming(At(32), At(10), At(10), 100);  // T(10) received again, still pending
+  EXPECT_EQ(clock.Lag(At(33)), absl::Seconds(23));
+  clock.OnStreaming(At(34), kNone, At(10), 100);    // durable now; the sample at 21 not yet
+  EXPECT_EQ(clock.Lag(At(35)), absl::Seconds(25));  // bounded by the newest commit received
+  clock.OnStreaming(At(36), kNone, At(10), 120);    // read past the sample at 21: caught up
+  EXPECT_EQ(clock.Lag(At(37)), absl::ZeroDuration());
+}
+
 TEST(LagClockTest, ACoveredSampleAdvancesTheBound) {
   LagClock clock(At(0));
   clock.OnStopped(At(0));  // not streaming yet: no effect

@@ -147,6 +147,9 @@ bool PipelineActor::ShutdownComplete() const {
 }
 
 void PipelineActor::Publish(PipelineState state, std::string message) {
+  // The one place a message reaches the status (RPCs, metrics) and the state
+  // log line: never with a password in it.
+  message = Scrub(std::move(message));
   std::string change;
   {
     absl::MutexLock lock(&mu_);
@@ -399,9 +402,9 @@ bool PipelineActor::TakeJobResults() {
       if (context_->on_deleted) context_->on_deleted(id_);
       return false;
     }
-    std::string message =
+    std::string message = Scrub(
         absl::StrCat("delete failed, the pipeline is kept: ", deleted.message(),
-                     ". Retry the delete, or delete with keep_slot and drop the slot yourself");
+                     ". Retry the delete, or delete with keep_slot and drop the slot yourself"));
     phase_ = Phase::kFailed;
     log_->error("{}", message);
     Event("failed", message);

@@ -7,10 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <functional>
@@ -18,7 +15,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/common/absl_compat.h"
+#include "engine/postgres/pg_connection.h"
 #include "engine/postgres/source_admin.h"
+#include "engine/replication/replication_stream.h"
 #include "tests/integration/engine_fixture.h"
 #include "tests/integration/shop_workload.h"
 #include "tests/support/pg_environment.h"
@@ -160,8 +159,8 @@ TEST_F(EngineTest, DeleteDropsWhatItCreatedUnlessKept) {
 }
 
 // A delete requested before a restart is finished after it, never forgotten:
-// pg_recvlogical holds the slot, so the drop keeps failing ("slot is active")
-// until the engine has been restarted; then it is released.
+// a replication session of the test holds the slot, so the drop keeps failing
+// ("slot is active") until the engine has been restarted; then it is released.
 TEST_F(EngineTest, DeleteSurvivesARestart) {
   const std::string id = Id("gone");
   const std::string slot_name = pipeline::DefaultSlotName(id);
@@ -170,43 +169,22 @@ TEST_F(EngineTest, DeleteSurvivesARestart) {
   ASSERT_TRUE(engine_->Pause(id).ok());
   ASSERT_TRUE(WaitForState(id, PipelineState::kPaused)) << Describe(id);
 
-  std::string recvlogical =
-      absl::StrCat(testing::PgEnvironment::cluster().bin_dir(), "/pg_recvlogical");
-  std::vector<std::string> args = {
-      recvlogical,
-      "-d",
-      workload_.Spec().source.dsn,
-      "--slot",
-      slot_name,
-      "--start",
-      "-f",
-      "/dev/null",
-      "-o",
-      "proto_version=1",
-      "-o",
-      absl::StrCat("publication_names=", pipeline::DefaultPublicationName(id))};
-  pid_t holder = fork();
-  if (holder == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ASSERT_GT(holder, 0);
-  auto release = [&] {
-    if (holder > 0) {
-      kill(holder, SIGTERM);
-      waitpid(holder, nullptr, 0);
-      holder = 0;
-    }
-  };
-  bool held = WaitFor([&] {
+  // The slot held by a replication session of the test's own (not the
+  // pipeline's); pg_recvlogical is not in every PostgreSQL build we test.
+  postgres::ConnectOptions repl_options;
+  repl_options.replication = true;
+  auto repl = postgres::PgConnection::Connect(workload_.Spec().source.dsn, repl_options);
+  ASSERT_TRUE(repl.ok()) << repl.status();
+  replication::StreamOptions stream_options;
+  stream_options.start.slot_name = slot_name;
+  stream_options.start.publications = {pipeline::DefaultPublicationName(id)};
+  auto holder = replication::ReplicationStream::Start(std::move(*repl), stream_options);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  auto release = [&] { holder->reset(); };
+  ASSERT_TRUE(WaitFor([&] {
     auto slot = Slot(slot_name);
     return slot.ok() && slot->has_value() && (*slot)->active;
-  });
-  if (!held) release();
-  ASSERT_TRUE(held) << "pg_recvlogical did not take the slot";
+  })) << "the test's session did not take the slot";
 
   ASSERT_TRUE(engine_->Delete(id, /*keep_slot=*/false).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a drop attempt fails

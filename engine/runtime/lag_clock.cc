@@ -41,11 +41,10 @@ void LagClock::OnStopped(absl::Time now) {
   position_ = kInvalidLsn;  // the next run's position counts from its own reads
 }
 
-void LagClock::OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn received, Lsn confirmed) {
+void LagClock::OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn confirmed) {
   if (server_wal_lsn == kInvalidLsn) return;
-  // While streaming, only this run's reads count (`received` may be an older
-  // run's, ahead of what this one has made durable again).
-  (void)received;
+  // While streaming, this run's own reads count too (not an older run's:
+  // those may be ahead of what this one has made durable again).
   Lsn position =
       streaming_ && position_ != kInvalidLsn ? std::max(position_, confirmed) : confirmed;
   if (position != kInvalidLsn && position >= server_wal_lsn) {

@@ -45,11 +45,12 @@ class LagClock {
   // The runner stopped (pause, error, shutdown) at `now`.
   void OnStopped(absl::Time now);
   // A slot sample (`sample_time`, `server_wal_lsn`) of an existing slot.
-  // How far the pipeline got is the larger of `received` and `confirmed`
-  // while streaming, else `confirmed` (the larger of the slot's
+  // How far the pipeline got is the larger of this run's `received` (from
+  // OnStreaming) and `confirmed` while streaming, else `confirmed` (the
+  // larger of the slot's
   // confirmed_flush_lsn and the pipeline's confirmed LSN, which follows the
   // server's keepalives when nothing is in flight).
-  void OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn received, Lsn confirmed);
+  void OnSample(absl::Time sample_time, Lsn server_wal_lsn, Lsn confirmed);
 
   absl::Duration Lag(absl::Time now) const;
 

@@ -84,7 +84,7 @@ void PipelineActor::OnSlotHealth(const SlotHealth& health) {
     absl::MutexLock lock(&mu_);
     status_.slot = health;
     if (health.exists) {
-      lag_clock_.OnSample(health.sample_time, health.server_wal_lsn, status_.received_lsn,
+      lag_clock_.OnSample(health.sample_time, health.server_wal_lsn,
                           std::max(status_.confirmed_lsn, health.confirmed_flush_lsn));
     }
     changes = EvaluateHealth(absl::Now());

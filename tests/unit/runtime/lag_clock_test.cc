@@ -12,7 +12,7 @@ constexpr absl::Time kNone = absl::InfiniteFuture();
 TEST(LagClockTest, CaughtUpIsZeroHoweverIdleTheSource) {
   LagClock clock(At(0));
   clock.OnStreaming(At(1), kNone, At(-3600), 100);  // last commit an hour ago
-  clock.OnSample(At(2), 100, 100, 100);
+  clock.OnSample(At(2), 100, 100);
   EXPECT_EQ(clock.Lag(At(500)), absl::ZeroDuration());
 }
 
@@ -31,10 +31,10 @@ TEST(LagClockTest, StreamingLagIsTheAgeOfTheOldestPendingCommit) {
 TEST(LagClockTest, PausedWithUnconsumedWalGrowsFromTheStopUntilCaughtUp) {
   LagClock clock(At(0));
   clock.OnStreaming(At(5), kNone, At(4), 100);
-  clock.OnStopped(At(10));                // paused, nothing pending
-  clock.OnSample(At(11), 100, 100, 100);  // nothing written yet
+  clock.OnStopped(At(10));           // paused, nothing pending
+  clock.OnSample(At(11), 100, 100);  // nothing written yet
   EXPECT_EQ(clock.Lag(At(12)), absl::ZeroDuration());
-  clock.OnSample(At(20), 500, 100, 100);            // the source wrote; the slot holds it
+  clock.OnSample(At(20), 500, 100);                 // the source wrote; the slot holds it
   EXPECT_EQ(clock.Lag(At(20)), absl::Seconds(9));   // behind since the last clean sample
   EXPECT_EQ(clock.Lag(At(50)), absl::Seconds(39));  // and growing
   // Resumed: the backlog's commits arrive in commit order.
@@ -50,7 +50,7 @@ TEST(LagClockTest, AStopWithPendingRowsKeepsThemPending) {
   LagClock clock(At(0));
   clock.OnStreaming(At(10), At(8), At(9), 100);
   clock.OnStopped(At(10));  // e.g. the sink failed
-  clock.OnSample(At(11), 150, 100, 90);
+  clock.OnSample(At(11), 150, 90);
   EXPECT_EQ(clock.Lag(At(20)), absl::Seconds(12));
 }
 
@@ -60,11 +60,11 @@ TEST(LagClockTest, AStopWithPendingRowsKeepsThemPending) {
 TEST(LagClockTest, PendingRowsStayPendingThroughRetries) {
   LagClock clock(At(0));
   clock.OnStreaming(At(11), At(10), At(10), 100);
-  clock.OnSample(At(12), 100, 100, 50);  // received covers the sample, but T(10) is pending
+  clock.OnSample(At(12), 100, 50);  // received covers the sample, but T(10) is pending
   EXPECT_EQ(clock.Lag(At(13)), absl::Seconds(3));
   clock.OnStopped(At(14));  // the load failed: RETRYING
   EXPECT_EQ(clock.Lag(At(20)), absl::Seconds(10));
-  clock.OnSample(At(21), 120, 999, 50);  // an older run's received LSN does not count
+  clock.OnSample(At(21), 120, 50);  // only confirmed counts while stopped
   EXPECT_EQ(clock.Lag(At(22)), absl::Seconds(12));
   clock.OnStreaming(At(30), kNone, absl::InfinitePast(), 60);  // next run, behind the old reads
   EXPECT_EQ(clock.Lag(At(31)), absl::Seconds(21));
@@ -79,9 +79,9 @@ TEST(LagClockTest, PendingRowsStayPendingThroughRetries) {
 TEST(LagClockTest, ACoveredSampleAdvancesTheBound) {
   LagClock clock(At(0));
   clock.OnStopped(At(0));  // not streaming yet: no effect
-  clock.OnSample(At(5), 500, 0, 100);
+  clock.OnSample(At(5), 500, 100);
   EXPECT_EQ(clock.Lag(At(6)), absl::Seconds(6));
-  clock.OnSample(At(8), 500, 0, 500);  // confirmed reached it
+  clock.OnSample(At(8), 500, 500);  // confirmed reached it
   EXPECT_EQ(clock.Lag(At(9)), absl::ZeroDuration());
 }
 

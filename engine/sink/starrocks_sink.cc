@@ -21,6 +21,10 @@ std::string SourceName(const pgoutput::Relation& rel) {
 StarRocksSink::StarRocksSink(SinkOptions options, BatchLoader* loader, Lsn resume_after)
     : options_(std::move(options)),
       loader_(loader),
+      own_pool_(options_.body_pool != nullptr
+                    ? nullptr
+                    : std::make_unique<BodyBufferPool>(1, 2 * options_.limits.max_bytes)),
+      pool_(options_.body_pool != nullptr ? options_.body_pool : own_pool_.get()),
       encoder_(options_.type_options),
       durable_lsn_(resume_after) {}
 
@@ -34,7 +38,8 @@ absl::StatusOr<StarRocksSink::TableState*> StarRocksSink::StateFor(const pgoutpu
     slot = std::make_unique<TableState>();
     auto mapped = options_.table_map.find(source);
     slot->batcher = std::make_unique<TableBatcher>(
-        mapped == options_.table_map.end() ? rel.name : mapped->second, source, options_.limits);
+        mapped == options_.table_map.end() ? rel.name : mapped->second, source, options_.limits,
+        pool_);
   } else {
     // The relation changed (ALTER TABLE): rows encoded with the old shape go
     // in their own batch.
@@ -265,6 +270,8 @@ void StarRocksSink::OnBatchLoaded(TableState& table) {
   stats_.bytes_loaded += batch.body.size();
   stats_.batch_rows.Observe(static_cast<double>(batch.rows));
   table.batcher->PopFront();
+  // The sink's own spare body is not kept while it has nothing to send.
+  if (own_pool_ != nullptr && buffered_bytes() == 0) own_pool_->Clear();
   AdvanceDurable();
 }
 

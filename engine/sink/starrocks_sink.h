@@ -48,6 +48,10 @@ struct SinkOptions {
   bool ignore_truncate = false;  // default: TRUNCATE stops the pipeline with an explanation
   uint64_t max_buffered_bytes = 64 << 20;  // above this, ShouldPause() asks the source to wait
   TypeMappingOptions type_options;
+  // Where batch bodies come from and go back to (borrowed: must outlive the
+  // sink; sinks may share one). nullptr: the sink keeps one spare body of
+  // its own, freed whenever it has nothing buffered.
+  BodyBufferPool* body_pool = nullptr;
 };
 
 // Rows per loaded batch (the rows_per_batch histogram's buckets).
@@ -146,6 +150,8 @@ class StarRocksSink {
 
   SinkOptions options_;
   BatchLoader* loader_;
+  std::unique_ptr<BodyBufferPool> own_pool_;  // when options_.body_pool is nullptr
+  BodyBufferPool* pool_;
   pgoutput::RelationCache relations_;
   RowEncoder encoder_;
   absl::flat_hash_map<uint32_t, std::unique_ptr<TableState>> tables_;

@@ -1,6 +1,11 @@
 #include "engine/sink/table_batcher.h"
 
 namespace dbmazz::sink {
+namespace {
+
+constexpr size_t kMinBodyCapacity = 4096;
+
+}  // namespace
 
 void TableBatcher::AddRow(std::string_view row_json, const ColumnMask* partial_mask,
                           std::string_view columns_header, RowPosition position) {
@@ -13,7 +18,11 @@ void TableBatcher::AddRow(std::string_view row_json, const ColumnMask* partial_m
     open_.emplace();
     open_->target_table = target_table_;
     open_->source_table = source_table_;
-    open_->body.reserve(4096);
+    if (pool_ != nullptr) {
+      open_->body = pool_->Take(kMinBodyCapacity);
+    } else {
+      open_->body.reserve(kMinBodyCapacity);
+    }
     open_->body.push_back('[');
     open_->columns.assign(columns_header);
     open_->partial_update = partial_mask != nullptr;
@@ -45,6 +54,7 @@ void TableBatcher::SealIfDue(absl::Time now, bool force) {
 void TableBatcher::PopFront() {
   if (sealed_.empty()) return;
   buffered_bytes_ -= std::min<uint64_t>(buffered_bytes_, sealed_.front().body.size());
+  if (pool_ != nullptr) pool_->Give(std::move(sealed_.front().body));
   sealed_.pop_front();
 }
 

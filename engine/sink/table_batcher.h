@@ -19,6 +19,7 @@
 #include <string>
 
 #include "engine/sink/batch.h"
+#include "engine/sink/body_buffer_pool.h"
 #include "engine/sink/column_mask.h"
 
 namespace dbmazz::sink {
@@ -31,10 +32,14 @@ struct BatchLimits {
 
 class TableBatcher {
  public:
-  TableBatcher(std::string target_table, std::string source_table, BatchLimits limits)
+  // `pool` (borrowed, may be nullptr) supplies batch bodies and takes them
+  // back when a batch is popped.
+  TableBatcher(std::string target_table, std::string source_table, BatchLimits limits,
+               BodyBufferPool* pool = nullptr)
       : target_table_(std::move(target_table)),
         source_table_(std::move(source_table)),
-        limits_(limits) {}
+        limits_(limits),
+        pool_(pool) {}
 
   // Appends one encoded row object. `partial_mask` is the column set of a
   // partial upsert, nullptr for a full row or a delete; `columns_header` is
@@ -64,6 +69,7 @@ class TableBatcher {
   std::string target_table_;
   std::string source_table_;
   BatchLimits limits_;
+  BodyBufferPool* pool_;
   std::optional<Batch> open_;
   std::optional<ColumnMask> open_mask_;  // set for a partial batch
   std::deque<Batch> sealed_;

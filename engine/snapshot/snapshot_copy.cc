@@ -16,6 +16,9 @@ struct SnapshotCopy::Shared {
   std::vector<TableWork> tables;
   sink::StreamLoadOptions load_options;
   sink::SinkOptions sink_options;
+  // Batch bodies, passed from one chunk's sink to the next (sink_options
+  // points at it).
+  std::unique_ptr<sink::BodyBufferPool> body_pool;
   std::atomic<bool> cancel{false};
   std::unique_ptr<std::atomic<int64_t>[]> live_rows;  // per table, chunks in progress
 
@@ -51,6 +54,9 @@ SnapshotCopy::SnapshotCopy(SnapshotCopyConfig config, SnapshotStart start)
   // Every session's copy buffers at most its share of the pipeline's memory.
   shared_->sink_options.max_buffered_bytes =
       std::max<uint64_t>(config_.sink.max_buffered_bytes / start.sessions.size(), 1 << 20);
+  shared_->body_pool = std::make_unique<sink::BodyBufferPool>(
+      start.sessions.size() + 1, 2 * config_.sink.limits.max_bytes);
+  shared_->sink_options.body_pool = shared_->body_pool.get();
   for (size_t t = 0; t < shared_->tables.size(); ++t) {
     TableWork& work = shared_->tables[t];
     work.progress.rows_copied = 0;  // recounted from the chunks that landed

@@ -4,6 +4,8 @@
 //   BM_StreamLoadDirectBe   the same straight to the BE
 //   BM_ConvertAndApply      the BE's work alone (parse, convert, apply) on one
 //                           thread, no HTTP
+//   BM_FillNewTable         the same into an empty table, 1M new keys (a
+//                           snapshot: every row an insert, the table grows)
 //   BM_MemoryPerRow         RSS growth per stored row (1M rows)
 //
 // Rows have 6 columns (BIGINT key, VARCHAR, DECIMAL, INT, DATETIME, STRING).
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "tests/support/starrocks_emulator/emulator.h"
@@ -116,6 +119,35 @@ void BM_ConvertAndApply(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ConvertAndApply)->Unit(benchmark::kMillisecond);
+
+void BM_FillNewTable(benchmark::State& state) {
+  auto schema = *ParseSchema(kSchema);
+  LoadOptions options;
+  options.format = "json";
+  options.strip_outer_array = true;
+  std::vector<std::string> bodies;
+  for (int64_t id = 0; id < kKeySpace; id += kBatchRows) bodies.push_back(MakeBatch(id, kBatchRows));
+  int64_t rows = 0;
+  for (auto _ : state) {
+    auto table = std::make_unique<TableData>(schema.tables[0]);
+    LoadPlan plan = *MakeLoadPlan(table->spec(), options);
+    for (const std::string& body : bodies) {
+      auto converted = ConvertBody(plan, body);
+      if (!converted.ok() || converted->filtered_rows != 0) {
+        state.SkipWithError("conversion failed");
+        return;
+      }
+      table->Apply(std::move(converted->ops), {});
+    }
+    rows += static_cast<int64_t>(table->RowCount());
+    state.PauseTiming();
+    table.reset();
+    state.ResumeTiming();
+  }
+  state.counters["rows_per_s"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FillNewTable)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 long RssBytes() {
   long pages = 0;

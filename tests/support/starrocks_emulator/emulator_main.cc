@@ -1,10 +1,15 @@
 // starrocks_emulator: runs the StarRocks FE/BE emulator until SIGINT/SIGTERM.
 // Prints {"fe_port":N,"be_port":M} as one line on stdout once both ports
 // accept connections (and writes the same line to --port-file if given).
+#include <malloc.h>
 #include <signal.h>
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -16,9 +21,37 @@ using dbmazz::starrocks_emulator::EmulatorOptions;
 using dbmazz::starrocks_emulator::LoadSchemaFile;
 using dbmazz::starrocks_emulator::StarRocksEmulator;
 
+// Tables grow by millions of small rows: with transparent huge pages the
+// heap faults in 2 MiB at a time instead of 4 KiB, which makes filling a
+// table ~1.5x faster (bench_emulator BM_FillNewTable). glibc reads its
+// tunables only at startup, so the process re-executes itself once with
+// glibc.malloc.hugetlb=1 (a no-op where THP is off). DBMAZZ_EMULATOR_NO_THP=1
+// opts out.
+void UseTransparentHugePages(char** argv) {
+  if (std::getenv("DBMAZZ_EMULATOR_NO_THP") != nullptr) return;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.hugetlb") != nullptr) return;
+  std::string old = tunables == nullptr ? "" : tunables;
+  std::string value = old.empty() ? "glibc.malloc.hugetlb=1" : old + ":glibc.malloc.hugetlb=1";
+  if (setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);  // returns only on failure: go on without
+  if (tunables == nullptr) {
+    unsetenv("GLIBC_TUNABLES");
+  } else {
+    setenv("GLIBC_TUNABLES", old.c_str(), 1);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  UseTransparentHugePages(argv);
+  // Stream Load bodies are megabytes each: keep freed memory in the heap
+  // instead of mapping and faulting in fresh pages for every request.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // One arena: the main heap is the one glibc backs with huge pages.
+  mallopt(M_ARENA_MAX, 1);
   CLI::App app{"StarRocks FE/BE emulator (Stream Load) for dbmazz tests"};
   EmulatorOptions options;
   std::string schema_path;

@@ -15,6 +15,32 @@
 namespace dbmazz::starrocks_emulator {
 namespace {
 
+// A BE worker thread's body buffer, kept between its requests: bodies are
+// megabytes, and faulting in fresh pages for each one costs more than
+// parsing it. Buffers past kKeepBytes are released after the request.
+class ReusedBody {
+ public:
+  ReusedBody() { Buffer().clear(); }
+  ~ReusedBody() {
+    if (Buffer().capacity() > kKeepBytes) {
+      std::string().swap(Buffer());
+    } else {
+      Buffer().clear();
+    }
+  }
+  ReusedBody(const ReusedBody&) = delete;
+  ReusedBody& operator=(const ReusedBody&) = delete;
+
+  std::string& get() { return Buffer(); }
+
+ private:
+  static constexpr size_t kKeepBytes = 64 << 20;
+  static std::string& Buffer() {
+    thread_local std::string buffer;
+    return buffer;
+  }
+};
+
 using Clock = std::chrono::steady_clock;
 
 int64_t MsSince(Clock::time_point t) {
@@ -250,7 +276,8 @@ LoadOutcome LoadExecutor::Execute(const LoadRequest& request, const BodyReader& 
   LoadResult& r = ctx.result;
   r.label = request.HeaderOr("label");
   if (r.label.empty()) r.label = NewUuid();
-  std::string body;
+  ReusedBody reused_body;
+  std::string& body = reused_body.get();
 
   if (!prechecked) {
     if (auto o = HeaderFaults(ctx)) {

@@ -7,10 +7,13 @@
 #ifndef DBMAZZ_TESTS_SUPPORT_STARROCKS_EMULATOR_TABLE_DATA_H_
 #define DBMAZZ_TESTS_SUPPORT_STARROCKS_EMULATOR_TABLE_DATA_H_
 
+#include <cstdint>
+#include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "tests/support/starrocks_emulator/schema.h"
 
 namespace dbmazz::starrocks_emulator {
@@ -34,6 +37,8 @@ class TableData {
   };
 
   explicit TableData(TableSpec spec);
+  TableData(const TableData&) = delete;
+  TableData& operator=(const TableData&) = delete;
 
   [[nodiscard]] const TableSpec& spec() const { return spec_; }
 
@@ -49,13 +54,43 @@ class TableData {
   void Clear();
 
  private:
+  // The primary-key index: 8 bytes per row (a 32-bit hash of the key and the
+  // row's slot in rows_), so growing it moves little memory and never reads
+  // the rows. Lookups compare the key prefix of the slot's row.
+  struct IndexEntry {
+    uint32_t hash;
+    uint32_t slot;
+  };
+  struct KeyProbe {
+    std::string_view key;
+    uint32_t hash;
+  };
+  struct EntryHash {
+    using is_transparent = void;
+    size_t operator()(const IndexEntry& e) const { return e.hash; }
+    size_t operator()(const KeyProbe& p) const { return p.hash; }
+  };
+  struct EntryEq {
+    using is_transparent = void;
+    const TableData* table;
+    bool operator()(const IndexEntry& a, const IndexEntry& b) const { return a.slot == b.slot; }
+    bool operator()(const IndexEntry& a, const KeyProbe& p) const;
+    bool operator()(const KeyProbe& p, const IndexEntry& a) const { return (*this)(a, p); }
+  };
+
+  [[nodiscard]] static KeyProbe Probe(std::string_view key);
+  [[nodiscard]] std::string_view KeyOf(uint32_t slot) const;
   void Upsert(std::string&& row, const ApplyOptions& options);
+  void Erase(std::string_view key);
 
   const TableSpec spec_;
-  // PRIMARY KEY: encoded key prefix -> encoded row.
-  absl::flat_hash_map<std::string, std::string> rows_by_key_;
-  // DUPLICATE KEY: rows in arrival order.
-  std::vector<std::string> rows_;
+  // PRIMARY KEY: rows by slot (a freed slot is empty and listed in
+  // free_slots_), found by key through index_. DUPLICATE KEY: rows in
+  // arrival order.
+  // A deque: growing it never moves the rows already stored.
+  std::deque<std::string> rows_;
+  std::vector<uint32_t> free_slots_;
+  absl::flat_hash_set<IndexEntry, EntryHash, EntryEq> index_;
 };
 
 }  // namespace dbmazz::starrocks_emulator

@@ -366,6 +366,35 @@ TEST_F(StarRocksSinkTest, AsyncLoadsOneBatchPerTableAtATimeInOrder) {
   EXPECT_EQ(sink_->stats().batches_loaded, 3u);
 }
 
+// A loaded batch's body is reused by the next batch (no regrowing, no fresh
+// pages); the sink's own spare is freed once nothing is buffered.
+TEST_F(StarRocksSinkTest, LoadedBodiesAreReusedThroughThePool) {
+  BodyBufferPool pool(2, 1 << 20);
+  SinkOptions options;
+  options.limits.max_rows = 2;
+  options.body_pool = &pool;
+  SetUpSink(options);
+  Feed(s_.Relation(1, "a", {"id", "v"}, {true, false}));
+  Feed(s_.Begin(1000));
+  Feed(s_.Insert(1, {"1", std::string(5000, 'x')}));
+  Feed(s_.Insert(1, {"2", "y"}));  // the first batch is sealed: 2 rows
+  auto first = sink_->StartLoads(absl::Now(), false);
+  ASSERT_EQ(first.size(), 1u);
+  const char* memory = first[0].batch->body.data();
+  ASSERT_TRUE(sink_->CompleteLoad(first[0].table_key, absl::OkStatus()).ok());
+  EXPECT_EQ(pool.idle_buffers(), 1u);
+  Feed(s_.Insert(1, {"3", "z"}));  // opens the next batch from the pool
+  EXPECT_EQ(pool.idle_buffers(), 0u);
+  Feed(s_.Commit(1000, 1010));
+  auto second = sink_->StartLoads(absl::Now(), true);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].batch->body.data(), memory);
+  EXPECT_EQ(Body(*second[0].batch), nlohmann::json::parse(R"([{"id":3,"v":"z","__op":0}])"));
+  ASSERT_TRUE(sink_->CompleteLoad(second[0].table_key, absl::OkStatus()).ok());
+  EXPECT_EQ(sink_->durable_lsn(), 1010u);
+  EXPECT_EQ(pool.idle_buffers(), 1u);  // a shared pool keeps it for other sinks
+}
+
 TEST_F(StarRocksSinkTest, AbandonedLoadsAreOfferedAgain) {
   SetUpSink();
   Feed(s_.Relation(1, "a", {"id", "v"}, {true, false}));

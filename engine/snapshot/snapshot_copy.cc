@@ -54,8 +54,8 @@ SnapshotCopy::SnapshotCopy(SnapshotCopyConfig config, SnapshotStart start)
   // Every session's copy buffers at most its share of the pipeline's memory.
   shared_->sink_options.max_buffered_bytes =
       std::max<uint64_t>(config_.sink.max_buffered_bytes / start.sessions.size(), 1 << 20);
-  shared_->body_pool = std::make_unique<sink::BodyBufferPool>(
-      start.sessions.size() + 1, 2 * config_.sink.limits.max_bytes);
+  shared_->body_pool = std::make_unique<sink::BodyBufferPool>(start.sessions.size() + 1,
+                                                              2 * config_.sink.limits.max_bytes);
   shared_->sink_options.body_pool = shared_->body_pool.get();
   for (size_t t = 0; t < shared_->tables.size(); ++t) {
     TableWork& work = shared_->tables[t];

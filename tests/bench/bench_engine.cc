@@ -184,6 +184,7 @@ struct Args {
   int snapshot_parallelism = 0;  // 0: the engine's defaults
   int64_t snapshot_chunk_rows = 0;
   int snapshot_runs = 3;
+  int snapshot_load_delay_ms = 0;  // emulated StarRocks: each load answers this much later
 };
 
 void CatchUp(const Args& args, const testing::PgCluster& cluster, const Emulator& emu,
@@ -381,12 +382,25 @@ void Snapshot(const Args& args, const testing::PgCluster& cluster, const Emulato
                    "'/dev/null'\"");
   // Warms the cache, as every later run finds it.
   if (std::system(copy_cmd.c_str()) != 0) Check(absl::InternalError(copy_cmd), "psql");
+  if (args.snapshot_load_delay_ms > 0) {
+    // A real StarRocks takes its time to publish a load: every load answers
+    // this much later (after applying), as a remote cluster would.
+    std::string fault = absl::StrCat(
+        "curl -sf -o /dev/null -X POST http://127.0.0.1:", emu.fe_port,
+        "/__emulator/faults -d '{\"action\":\"delay\",\"phase\":\"after_apply\",\"delay_ms\":",
+        args.snapshot_load_delay_ms, ",\"count\":-1}'");
+    if (std::system(fault.c_str()) != 0) Check(absl::InternalError(fault), "fault");
+  }
   std::vector<SnapshotRun> runs;
   for (int i = 1; i <= args.snapshot_runs; ++i) {
     runs.push_back(SnapshotOnce(cluster, emu, engine, copy_cmd, i));
   }
-  std::printf("\n## 4. Initial snapshot (%lld rows, 6 columns), %d alternating runs\n\n",
-              static_cast<long long>(runs[0].rows), args.snapshot_runs);
+  std::printf(
+      "\n## 4. Initial snapshot (%lld rows, 6 columns), %d alternating runs%s\n\n",
+      static_cast<long long>(runs[0].rows), args.snapshot_runs,
+      args.snapshot_load_delay_ms > 0
+          ? absl::StrCat(", every load answered ", args.snapshot_load_delay_ms, " ms late").c_str()
+          : "");
   std::printf(
       "| run | psql \\copy s | dbmazz s | dbmazz rows/s | ratio | dbmazz CPU s | emulator CPU s "
       "| RSS before → peak MiB |\n|---|---|---|---|---|---|---|---|\n");
@@ -394,17 +408,17 @@ void Snapshot(const Args& args, const testing::PgCluster& cluster, const Emulato
   std::vector<double> ours;
   for (size_t i = 0; i < runs.size(); ++i) {
     const SnapshotRun& r = runs[i];
-    std::printf("| %zu | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f → %.1f |\n", i + 1, r.psql_s,
-                r.ours_s, r.rows / r.ours_s, r.psql_s / r.ours_s, r.cpu_s, r.emu_cpu_s, r.rss0,
-                r.peak);
+    std::printf("| %zu | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.1f → %.1f |\n", i + 1,
+                r.psql_s, r.ours_s, r.rows / r.ours_s, r.psql_s / r.ours_s, r.cpu_s, r.emu_cpu_s,
+                r.rss0, r.peak);
     psql.push_back(r.psql_s);
     ours.push_back(r.ours_s);
   }
   double mp = Median(psql);
   double mo = Median(ours);
   std::printf(
-      "\nMedians: psql \\copy %.2f s (%.0f rows/s), dbmazz %.2f s (%.0f rows/s): ratio %.2f\n",
-      mp, args.rows / mp, mo, runs[0].rows / mo, mp / mo);
+      "\nMedians: psql \\copy %.2f s (%.0f rows/s), dbmazz %.2f s (%.0f rows/s): ratio %.2f\n", mp,
+      args.rows / mp, mo, runs[0].rows / mo, mp / mo);
   std::fflush(stdout);
 }
 
@@ -499,6 +513,7 @@ int main(int argc, char** argv) {
     if (a == "--snapshot-parallelism") args.snapshot_parallelism = std::atoi(argv[i + 1]);
     if (a == "--snapshot-chunk-rows") args.snapshot_chunk_rows = std::atoll(argv[i + 1]);
     if (a == "--snapshot-runs") args.snapshot_runs = std::max(1, std::atoi(argv[i + 1]));
+    if (a == "--snapshot-load-delay-ms") args.snapshot_load_delay_ms = std::atoi(argv[i + 1]);
   }
   spdlog::set_level(spdlog::level::warn);
   testing::PgCluster::Options cluster_options;

@@ -126,7 +126,8 @@ void BM_FillNewTable(benchmark::State& state) {
   options.format = "json";
   options.strip_outer_array = true;
   std::vector<std::string> bodies;
-  for (int64_t id = 0; id < kKeySpace; id += kBatchRows) bodies.push_back(MakeBatch(id, kBatchRows));
+  for (int64_t id = 0; id < kKeySpace; id += kBatchRows)
+    bodies.push_back(MakeBatch(id, kBatchRows));
   int64_t rows = 0;
   for (auto _ : state) {
     auto table = std::make_unique<TableData>(schema.tables[0]);

@@ -3,7 +3,6 @@
 // accept connections (and writes the same line to --port-file if given).
 #include <malloc.h>
 #include <signal.h>
-
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
-
 #include "tests/support/starrocks_emulator/row_codec.h"
 #include "tests/support/starrocks_emulator/value_text.h"
 

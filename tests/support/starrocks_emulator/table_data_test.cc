@@ -83,8 +83,9 @@ TEST(TableDataTest, PartialUpdatesAndMergeConditionsKeepOtherColumns) {
   merge.merge_column = 2;
   // Key 2: 15 < 20 loses; key 1: 11 >= 10 wins.
   table.Apply({{false, Row("2", "old", "15")}, {false, Row("1", "new", "11")}}, merge);
-  EXPECT_EQ(table.SortedRows(), (std::vector<std::string>{Row("1", "new", "11"),
-                                                          Row("2", "b", "20"), Row("3", "c", "0")}));
+  EXPECT_EQ(
+      table.SortedRows(),
+      (std::vector<std::string>{Row("1", "new", "11"), Row("2", "b", "20"), Row("3", "c", "0")}));
 }
 
 }  // namespace

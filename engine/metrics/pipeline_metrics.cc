@@ -29,6 +29,12 @@ std::string Lower(std::string_view text) {
 
 double UnixSeconds(absl::Time t) { return absl::ToDoubleSeconds(t - absl::UnixEpoch()); }
 
+// A timestamp sample, absent while the time is unknown (InfinitePast).
+std::optional<double> KnownUnixSeconds(absl::Time t) {
+  if (t == absl::InfinitePast()) return std::nullopt;
+  return UnixSeconds(t);
+}
+
 // A family with one sample per pipeline: `value(p)` returns the value, or
 // nullopt to leave that pipeline out.
 template <typename T, typename Fn>
@@ -58,10 +64,7 @@ void WriteState(ExpositionWriter& w, const Pipelines& ps) {
   }
   PerPipeline<double>(w, ps, "dbmazz_pipeline_state_changed_timestamp_seconds", MetricType::kGauge,
                       "When the pipeline entered its current state.",
-                      [](const PipelineStatus& p) -> std::optional<double> {
-                        if (p.state_time == absl::InfinitePast()) return std::nullopt;
-                        return UnixSeconds(p.state_time);
-                      });
+                      [](const PipelineStatus& p) { return KnownUnixSeconds(p.state_time); });
 }
 
 void WriteWarnings(ExpositionWriter& w, const Pipelines& ps) {
@@ -167,10 +170,7 @@ void WriteLag(ExpositionWriter& w, const Pipelines& ps, absl::Time now) {
                       [now](const PipelineStatus& p) { return LagSeconds(p, now); });
   PerPipeline<double>(w, ps, "dbmazz_last_applied_commit_timestamp_seconds", MetricType::kGauge,
                       "Source commit time of the newest transaction loaded into StarRocks.",
-                      [](const PipelineStatus& p) -> std::optional<double> {
-                        if (p.last_commit_time == absl::InfinitePast()) return std::nullopt;
-                        return UnixSeconds(p.last_commit_time);
-                      });
+                      [](const PipelineStatus& p) { return KnownUnixSeconds(p.last_commit_time); });
 }
 
 void WriteSlot(ExpositionWriter& w, const Pipelines& ps) {

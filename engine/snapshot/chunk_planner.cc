@@ -10,11 +10,12 @@
 namespace dbmazz::snapshot {
 namespace {
 
-// Sample size per chunk boundary: enough for even quantiles.
-constexpr double kSampleRowsPerChunk = 50;
-// Above this many rows, sample whole blocks (SYSTEM) rather than every row
-// (BERNOULLI, which reads the whole table).
-constexpr double kBlockSamplingAbove = 5e6;
+// Key quantiles come from a sample of whole blocks (TABLESAMPLE SYSTEM): a
+// handful of page reads, where a row sample (BERNOULLI) reads every page,
+// as long as a COPY of the table. Blocks hold runs of neighbouring keys
+// when keys follow insertion order, so each boundary gets many blocks.
+constexpr int64_t kSampleBlocksPerChunk = 20;
+constexpr int64_t kMinSampleBlocks = 100;
 constexpr int64_t kMaxChunksPerTable = 100000;
 
 std::string Range(std::string_view column, const ChunkBounds& bounds, std::string_view cast) {
@@ -81,14 +82,14 @@ absl::StatusOr<TablePlan> PlanTable(postgres::PgConnection& conn, const Snapshot
     for (int64_t i = 1; i < wanted; ++i) {
       fractions.push_back(absl::StrCat(static_cast<double>(i) / static_cast<double>(wanted)));
     }
+    int64_t pages = std::max<int64_t>(table.pages, 1);
+    int64_t blocks = std::max(kSampleBlocksPerChunk * wanted, kMinSampleBlocks);
     double percent =
-        std::clamp(100.0 * kSampleRowsPerChunk * static_cast<double>(wanted) / table.rows_estimate,
-                   0.0001, 100.0);
-    std::string method = table.rows_estimate > kBlockSamplingAbove ? "SYSTEM" : "BERNOULLI";
+        std::clamp(100.0 * static_cast<double>(blocks) / static_cast<double>(pages), 0.0001, 100.0);
     auto r = conn.Exec(
         absl::StrCat("SELECT b::text FROM (SELECT DISTINCT unnest(percentile_disc(ARRAY[",
                      absl::StrJoin(fractions, ","), "]::float8[]) WITHIN GROUP (ORDER BY ", key,
-                     ")) AS b FROM ONLY ", table.Quoted(), " TABLESAMPLE ", method, " (", percent,
+                     ")) AS b FROM ONLY ", table.Quoted(), " TABLESAMPLE SYSTEM (", percent,
                      ") REPEATABLE (42)) s WHERE b IS NOT NULL ORDER BY s.b"));
     if (!r.ok()) return r.status();
     if (r->rows() == 0) {  // an empty sample: the table is smaller than thought

@@ -8,8 +8,9 @@
 // and \xhex (1-2). A backslash before any other character stands for that
 // character.
 //
-// Ownership: values returned point into the parser's buffer and are valid
-// until the next Parse(). Thread-safety: one thread at a time.
+// Ownership: values returned point into `row` (fields without escapes) or
+// into the parser's buffer: valid while `row` is and until the next Parse().
+// Thread-safety: one thread at a time.
 // Errors: kDataLoss, naming the problem, when the row does not have exactly
 // the expected number of columns or ends in the middle of an escape.
 #ifndef DBMAZZ_ENGINE_SNAPSHOT_COPY_ROW_PARSER_H_

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+
 namespace dbmazz::snapshot {
 namespace {
 
@@ -41,6 +44,28 @@ TEST(CopyRowParserTest, ValuesStayValidUntilNextParse) {
   std::string copy0(row.columns[0].data);
   EXPECT_EQ(copy0, "first\tvalue");
   EXPECT_EQ(row.columns[1].data, "second");
+}
+
+TEST(CopyRowParserTest, PlainFieldsPointIntoTheRowEscapedOnesIntoTheBuffer) {
+  CopyRowParser parser;
+  pgoutput::TupleData row;
+  std::string input = "plain\tesc\\\\aped\t\\N\tlast\n";
+  ASSERT_TRUE(parser.Parse(input, 4, &row).ok());
+  const char* begin = input.data();
+  const char* end = begin + input.size();
+  EXPECT_EQ(row.columns[0].data, "plain");
+  EXPECT_EQ(row.columns[0].data.data(), begin);
+  EXPECT_EQ(row.columns[1].data, "esc\\aped");
+  EXPECT_TRUE(std::less<const char*>()(row.columns[1].data.data(), begin) ||
+              !std::less<const char*>()(row.columns[1].data.data(), end));
+  EXPECT_EQ(row.columns[2].kind, ColumnKind::kNull);
+  EXPECT_EQ(row.columns[3].data, "last");
+  EXPECT_EQ(row.columns[3].data.data(), begin + input.find("last"));
+  // Two escaped fields share the buffer without overlapping.
+  ASSERT_TRUE(parser.Parse("a\\tb\t\\101\\102\tc\\nd", 3, &row).ok());
+  EXPECT_EQ(row.columns[0].data, "a\tb");
+  EXPECT_EQ(row.columns[1].data, "AB");
+  EXPECT_EQ(row.columns[2].data, "c\nd");
 }
 
 TEST(CopyRowParserTest, RejectsWrongColumnCountsAndTruncatedEscapes) {

@@ -20,6 +20,7 @@
 #include "tests/support/starrocks_emulator/emulator.h"
 #include "tests/support/starrocks_emulator/row_converter.h"
 #include "tests/support/starrocks_emulator/stream_load_client.h"
+#include "tests/support/starrocks_emulator/table_data.h"
 
 namespace dbmazz::starrocks_emulator {
 namespace {
@@ -112,7 +113,7 @@ void BM_ConvertAndApply(benchmark::State& state) {
       state.SkipWithError("conversion failed");
       break;
     }
-    table.Apply(std::move(converted->ops), {});
+    table.Apply(converted->ops, {});
     rows += kBatchRows;
   }
   state.counters["rows_per_s"] =
@@ -138,7 +139,7 @@ void BM_FillNewTable(benchmark::State& state) {
         state.SkipWithError("conversion failed");
         return;
       }
-      table->Apply(std::move(converted->ops), {});
+      table->Apply(converted->ops, {});
     }
     rows += static_cast<int64_t>(table->RowCount());
     state.PauseTiming();
@@ -171,7 +172,7 @@ void BM_MemoryPerRow(benchmark::State& state) {
     long before = RssBytes();
     for (int64_t id = 0; id < kKeySpace; id += kBatchRows) {
       auto converted = ConvertBody(plan, MakeBatch(id, kBatchRows));
-      table.Apply(std::move(converted->ops), {});
+      table.Apply(converted->ops, {});
     }
     long after = RssBytes();
     state.counters["bytes_per_row"] =

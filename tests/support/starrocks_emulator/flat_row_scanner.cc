@@ -1,11 +1,15 @@
 #include "tests/support/starrocks_emulator/flat_row_scanner.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tests/support/starrocks_emulator/json_string_codec.h"
 
 namespace dbmazz::starrocks_emulator {
 namespace {
@@ -13,111 +17,37 @@ namespace {
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// Byte classes inside a JSON string.
+enum CharClass : uint8_t { kPlain, kQuote, kBackslash, kControl, kHigh };
+
+constexpr std::array<uint8_t, 256> MakeCharClasses() {
+  std::array<uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    classes[c] = c < 0x20 ? kControl : c >= 0x80 ? kHigh : kPlain;
+  }
+  classes['"'] = kQuote;
+  classes['\\'] = kBackslash;
+  return classes;
+}
+constexpr std::array<uint8_t, 256> kCharClasses = MakeCharClasses();
+
+// Whether any of the 8 bytes at `p` is not kPlain (a word-at-a-time test;
+// see "Determine if a word has a byte less than n" in Bit Twiddling Hacks).
+bool HasSpecialByte(const char* p) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighBits = 0x8080808080808080;
+  uint64_t x;
+  std::memcpy(&x, p, sizeof(x));
+  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
+  uint64_t quote = has_zero(x ^ (kOnes * '"'));
+  uint64_t backslash = has_zero(x ^ (kOnes * '\\'));
+  uint64_t control = (x - kOnes * 0x20) & ~x & kHighBits;  // A byte < 0x20.
+  return (quote | backslash | control | (x & kHighBits)) != 0;
 }
 
-// The code unit of the 4 hex digits at `p`, or -1.
-int32_t CodeUnit(const char* p, const char* end) {
-  if (end - p < 4) return -1;
-  int32_t unit = 0;
-  for (int i = 0; i < 4; ++i) {
-    int digit = HexDigit(p[i]);
-    if (digit < 0) return -1;
-    unit = unit * 16 + digit;
-  }
-  return unit;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// Length of the well-formed UTF-8 sequence whose lead byte (>= 0x80) is at
-// `p`, or 0 (overlong forms, surrogates and code points past U+10FFFF are
-// ill-formed, as nlohmann's lexer has it).
-size_t Utf8Length(const char* p, const char* end) {
-  auto byte = [p](int i) { return static_cast<unsigned char>(p[i]); };
-  unsigned char lead = byte(0);
-  size_t n = lead >= 0xC2 && lead <= 0xDF   ? 2
-             : lead >= 0xE0 && lead <= 0xEF ? 3
-             : lead >= 0xF0 && lead <= 0xF4 ? 4
-                                            : 0;
-  if (n == 0 || static_cast<size_t>(end - p) < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-  }
-  if ((lead == 0xE0 && byte(1) < 0xA0) || (lead == 0xED && byte(1) > 0x9F) ||
-      (lead == 0xF0 && byte(1) < 0x90) || (lead == 0xF4 && byte(1) > 0x8F)) {
-    return 0;
-  }
-  return n;
-}
-
-// Decodes the contents of a checked string that has escapes.
-void DecodeEscaped(std::string_view raw, std::string* out) {
-  out->clear();
-  const char* p = raw.data();
-  const char* end = p + raw.size();
-  while (p < end) {
-    if (*p != '\\') {
-      out->push_back(*p++);
-      continue;
-    }
-    char kind = p[1];
-    p += 2;
-    switch (kind) {
-      case 'b':
-        out->push_back('\b');
-        break;
-      case 'f':
-        out->push_back('\f');
-        break;
-      case 'n':
-        out->push_back('\n');
-        break;
-      case 'r':
-        out->push_back('\r');
-        break;
-      case 't':
-        out->push_back('\t');
-        break;
-      case 'u': {
-        uint32_t cp = static_cast<uint32_t>(CodeUnit(p, end));
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {  // Checked: a low surrogate follows.
-          uint32_t low = static_cast<uint32_t>(CodeUnit(p + 2, end));
-          p += 6;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        }
-        AppendUtf8(cp, out);
-        break;
-      }
-      default:  // '"', '\\', '/'
-        out->push_back(kind);
-    }
-  }
-}
-
-// One pass over a body. kDeliver = false checks everything and delivers
-// nothing; kDeliver = true trusts that check and fills and delivers rows.
+// One pass over a body that checks everything (syntax, escapes, UTF-8, numbers
+// a double cannot hold) and returns false at the first thing it does not take.
+// kDeliver = true also fills and delivers rows as it goes.
 template <bool kDeliver>
 class Pass {
  public:
@@ -143,6 +73,9 @@ class Pass {
     }
   }
 
+  // Rows delivered so far.
+  [[nodiscard]] size_t delivered() const { return delivered_; }
+
  private:
   bool AtEnd() {
     SkipSpace();
@@ -167,28 +100,33 @@ class Pass {
       for (size_t member = 0;; ++member) {
         SkipSpace();
         std::string_view key;
-        if (!Key(&key)) return false;
+        bool cached = false;
+        if (!Key(member, &key, &cached)) return false;
         SkipSpace();
         if (!Eat(':')) return false;
         SkipSpace();
-        if (!Value(kDeliver ? Slot(member, key) : -1)) return false;
+        if (!Value(kDeliver ? Slot(member, key, cached) : -1)) return false;
         SkipSpace();
         if (Eat(',')) continue;
         if (Eat('}')) break;
         return false;
       }
     }
-    if constexpr (kDeliver) (*on_row_)(*row_);
+    if constexpr (kDeliver) {
+      ++delivered_;
+      (*on_row_)(*row_);
+    }
     return true;
   }
 
   // The slot a key fills, or -1 (unknown key, or repeated: the first wins).
   // Objects of one body usually list the same keys in the same order, so the
-  // slot of the key at each position is remembered.
-  int Slot(size_t member, std::string_view key) {
+  // slot of the key at each position is remembered. `cached`: Key found the
+  // remembered key.
+  int Slot(size_t member, std::string_view key, bool cached) {
     if (member >= key_cache_.size()) key_cache_.resize(member + 1, {std::string_view(), -2});
     auto& [cached_key, cached_slot] = key_cache_[member];
-    if (cached_slot == -2 || cached_key != key) {
+    if (!cached && (cached_slot == -2 || cached_key != key)) {
       cached_key = key;
       cached_slot = reader_.FindSlot(key);
     }
@@ -197,9 +135,21 @@ class Pass {
     return slot;
   }
 
-  // A key: a string without escapes.
-  bool Key(std::string_view* key) {
+  // A key: a string without escapes. When the body holds the key remembered
+  // for this member position (already checked once), it is taken without
+  // scanning it again; *cached says so.
+  bool Key(size_t member, std::string_view* key, bool* cached) {
     if (!Eat('"')) return false;
+    if (member < key_cache_.size() && key_cache_[member].second != -2) {
+      std::string_view known = key_cache_[member].first;
+      if (static_cast<size_t>(end_ - p_) > known.size() && p_[known.size()] == '"' &&
+          std::memcmp(p_, known.data(), known.size()) == 0) {
+        *key = std::string_view(p_, known.size());
+        p_ += known.size() + 1;
+        *cached = true;
+        return true;
+      }
+    }
     const char* begin = p_;
     bool escaped = false;
     if (!StringRest(&escaped) || escaped) return false;
@@ -209,37 +159,31 @@ class Pass {
 
   // After an opening quote: moves past the closing one.
   bool StringRest(bool* escaped) {
-    while (p_ < end_) {
-      char c = *p_;
-      if (c == '"') {
-        ++p_;
-        return true;
-      }
-      if (c == '\\') {
-        *escaped = true;
-        if (!Escape()) return false;
-        continue;
-      }
-      if constexpr (!kDeliver) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20) return false;
-        if (byte >= 0x80) {
-          size_t n = Utf8Length(p_, end_);
+    while (true) {
+      while (end_ - p_ >= 8 && !HasSpecialByte(p_)) p_ += 8;
+      while (p_ < end_ && kCharClasses[static_cast<unsigned char>(*p_)] == kPlain) ++p_;
+      if (p_ == end_) return false;
+      switch (kCharClasses[static_cast<unsigned char>(*p_)]) {
+        case kQuote:
+          ++p_;
+          return true;
+        case kBackslash:
+          *escaped = true;
+          if (!Escape()) return false;
+          break;
+        case kHigh: {
+          size_t n = Utf8SequenceLength(p_, end_);
           if (n == 0) return false;
           p_ += n;
-          continue;
+          break;
         }
+        default:  // A raw control character.
+          return false;
       }
-      ++p_;
     }
-    return false;
   }
 
   bool Escape() {
-    if constexpr (kDeliver) {
-      p_ += 2;  // The rest of a \u escape is hex digits: plain characters.
-      return true;
-    }
     if (end_ - p_ < 2) return false;
     char kind = p_[1];
     p_ += 2;
@@ -247,12 +191,12 @@ class Pass {
       return kind == '"' || kind == '\\' || kind == '/' || kind == 'b' || kind == 'f' ||
              kind == 'n' || kind == 'r' || kind == 't';
     }
-    int32_t unit = CodeUnit(p_, end_);
+    int32_t unit = JsonCodeUnit(p_, end_);
     if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
     p_ += 4;
     if (unit < 0xD800 || unit > 0xDBFF) return true;
     if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u') return false;
-    int32_t low = CodeUnit(p_ + 2, end_);
+    int32_t low = JsonCodeUnit(p_ + 2, end_);
     if (low < 0xDC00 || low > 0xDFFF) return false;
     p_ += 6;
     return true;
@@ -279,7 +223,7 @@ class Pass {
         v->kind = RawKind::kString;
         std::string_view raw(begin, p_ - 1 - begin);
         if (escaped) {
-          DecodeEscaped(raw, &v->text);
+          DecodeJsonEscapes(raw, &v->text);
         } else {
           v->text.assign(raw);
         }
@@ -325,15 +269,12 @@ class Pass {
       if (p_ == end_ || !IsDigit(*p_)) return false;
       while (p_ < end_ && IsDigit(*p_)) ++p_;
     }
-    if constexpr (!kDeliver) {
-      // Numbers that may not fit a double (nlohmann reports an overflow) are
-      // left to the general reader.
-      if (exponent || p_ - begin > 15) {
-        double d;
-        auto [end, ec] = std::from_chars(begin, p_, d);
-        if (ec != std::errc() || end != p_) return false;
-      }
-      return true;
+    // Numbers that may not fit a double (nlohmann reports an overflow) are
+    // left to the general reader.
+    if (exponent || p_ - begin > 15) {
+      double d;
+      auto [end, ec] = std::from_chars(begin, p_, d);
+      if (ec != std::errc() || end != p_) return false;
     }
     if (v == nullptr) return true;
     if (integer) {
@@ -363,6 +304,7 @@ class Pass {
   JsonRowReader::Row* row_;
   const JsonRowReader::RowCallback* on_row_;
   std::vector<std::pair<std::string_view, int>> key_cache_;
+  size_t delivered_ = 0;
 };
 
 }  // namespace
@@ -373,6 +315,15 @@ bool FlatRowScanner::Scan(std::string_view body, JsonRowReader::Row* row,
   bool delivered = Pass<true>(body, reader_, row, &on_row).Run();
   (void)delivered;  // The check above passed: so does this.
   return true;
+}
+
+bool FlatRowScanner::ScanOnce(std::string_view body, JsonRowReader::Row* row,
+                              const JsonRowReader::RowCallback& on_row,
+                              const std::function<void()>& on_abandon) const {
+  Pass<true> pass(body, reader_, row, &on_row);
+  if (pass.Run()) return true;
+  if (pass.delivered() > 0) on_abandon();
+  return false;
 }
 
 }  // namespace dbmazz::starrocks_emulator

@@ -1,5 +1,6 @@
 // FlatRowScanner must deliver exactly what the general (nlohmann SAX) reader
-// delivers, and hand every body it does not fully understand back untouched.
+// delivers, and hand every body it does not fully understand back: untouched
+// (Scan), or with the rows it delivered first revoked (one-pass ScanOnce).
 #include "tests/support/starrocks_emulator/flat_row_scanner.h"
 
 #include <gtest/gtest.h>
@@ -71,11 +72,34 @@ Outcome ReadWith(bool fast, std::string_view body) {
   return out;
 }
 
+// The one-pass fast path: rows arrive while the body is checked, and a
+// restart tells the consumer to forget them.
+Outcome ReadOnePass(std::string_view body, int* restarts) {
+  JsonRowReader reader(kSlots);
+  Outcome out;
+  *restarts = 0;
+  absl::Status st = reader.Read(
+      body, /*strip_outer_array=*/true,
+      [&](const JsonRowReader::Row& row) { out.rows.push_back(Describe(row)); },
+      [&] {
+        ++*restarts;
+        out.rows.clear();
+      });
+  out.status = st.ToString();
+  if (!st.ok()) out.rows.clear();
+  return out;
+}
+
 void ExpectSameAsGeneral(std::string_view body) {
   Outcome fast = ReadWith(true, body);
   Outcome general = ReadWith(false, body);
   EXPECT_EQ(fast.status, general.status) << body;
   EXPECT_EQ(fast.rows, general.rows) << body;
+  int restarts = 0;
+  Outcome one_pass = ReadOnePass(body, &restarts);
+  EXPECT_EQ(one_pass.status, general.status) << body;
+  EXPECT_EQ(one_pass.rows, general.rows) << body;
+  EXPECT_LE(restarts, 1) << body;
 }
 
 bool ScannerTakes(std::string_view body) {
@@ -137,6 +161,78 @@ TEST(FlatRowScannerTest, HandsBackWhatItDoesNotFullyUnderstand) {
   for (const char* body : bodies) {
     EXPECT_FALSE(ScannerTakes(body)) << body;
     ExpectSameAsGeneral(body);
+  }
+}
+
+// The one-pass fast path reads a body's first rows before it meets what it
+// cannot take: the consumer is told once to forget them, and the general
+// reader's rows (or error) are all that remains.
+TEST(FlatRowScannerTest, OnePassHandsBackAfterDeliveringRows) {
+  struct Case {
+    const char* body;
+    size_t general_rows;  // 0: the general reader fails too.
+  };
+  const Case cases[] = {
+      {R"([{"id":1,"name":"a"},{"id":2,"flag":true},{"id":3,"name":{"x":[1]}},{"id":4}])", 4},
+      {R"([{"id":1},{"id":2,"amount":[1,2]}])", 2},
+      {R"([{"id":1},{"id":2}, {"id":3,"name":"\ud800"}])", 0},  // Lone surrogate.
+      {"[{\"id\":1},{\"name\":\"\xc3\x28\"}]", 0},              // Ill-formed UTF-8.
+      {R"([{"id":1},{"id":1e999}])", 0},                        // Overflow.
+      {R"([{"id":1},{"id":2}] trailing)", 0},
+      {R"([{"id":1},{"id":2},)", 0},
+  };
+  for (const Case& c : cases) {
+    int restarts = 0;
+    Outcome one_pass = ReadOnePass(c.body, &restarts);
+    Outcome general = ReadWith(false, c.body);
+    EXPECT_EQ(restarts, 1) << c.body;
+    EXPECT_EQ(one_pass.status, general.status) << c.body;
+    EXPECT_EQ(one_pass.rows, general.rows) << c.body;
+    EXPECT_EQ(one_pass.rows.size(), c.general_rows) << c.body;
+  }
+  // Nothing delivered yet: no restart to announce.
+  int restarts = 0;
+  Outcome one_pass = ReadOnePass(R"([{"id":[1]},{"id":2}])", &restarts);
+  EXPECT_EQ(restarts, 0);
+  EXPECT_EQ(one_pass.rows.size(), 2u);
+}
+
+TEST(FlatRowScannerTest, ScanOnceCallsOnAbandonOnlyAfterDelivering) {
+  JsonRowReader reader(kSlots);
+  JsonRowReader::Row row;
+  row.values.resize(kSlots.size());
+  row.present.assign(kSlots.size(), 0);
+  FlatRowScanner scanner(reader);
+  int calls = 0;
+  int abandons = 0;
+  auto on_row = [&](const auto&) { ++calls; };
+  auto on_abandon = [&] { ++abandons; };
+  EXPECT_TRUE(scanner.ScanOnce(R"([{"id":1},{"id":2}])", &row, on_row, on_abandon));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(abandons, 0);
+  EXPECT_FALSE(scanner.ScanOnce(R"([{"id":1},{"id":2},{"id":{}}])", &row, on_row, on_abandon));
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(abandons, 1);
+  EXPECT_FALSE(scanner.ScanOnce(R"([{"id":{}},{"id":2}])", &row, on_row, on_abandon));
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(abandons, 1);
+}
+
+// Strings are checked 8 bytes at a time where they can be: put each kind of
+// special byte at every position of longer strings, in keys and values.
+TEST(FlatRowScannerTest, SpecialBytesAtEveryPositionOfLongStrings) {
+  const std::string specials[] = {"\\\"",     "\\\\", "\\u00e9",          "\n",   "\x1f", "\x7f",
+                                  "\xc3\xa9", "\xc3", "\xf0\x9f\x98\x80", "\xff", "\"",   "{"};
+  for (const std::string& special : specials) {
+    for (size_t length = 0; length < 24; ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string text(length, 'a');
+        text.insert(at, special);
+        ExpectSameAsGeneral(absl::StrCat(R"([{"name":")", text, R"(","id":1}])"));
+        ExpectSameAsGeneral(absl::StrCat(R"([{"id":1},{")", text, R"(":2}])"));
+        if (HasFailure()) return;
+      }
+    }
   }
 }
 

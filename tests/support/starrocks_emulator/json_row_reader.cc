@@ -255,7 +255,7 @@ int JsonRowReader::FindSlot(std::string_view key) const {
 }
 
 absl::Status JsonRowReader::Read(std::string_view body, bool strip_outer_array,
-                                 const RowCallback& on_row) {
+                                 const RowCallback& on_row, const RestartCallback& on_restart) {
   size_t pos = 0;
   while (pos < body.size() && IsJsonSpace(body[pos])) ++pos;
   if (pos == body.size()) return absl::OkStatus();
@@ -274,8 +274,11 @@ absl::Status JsonRowReader::Read(std::string_view body, bool strip_outer_array,
           "parse error. the value should be array type with strip_outer_array=true, value: ",
           AsAbsl(body.substr(pos, 64))));
     }
-    if (flat_fast_path_ && FlatRowScanner(*this).Scan(body.substr(pos), &row, on_row)) {
-      return absl::OkStatus();
+    if (flat_fast_path_) {
+      FlatRowScanner scanner(*this);
+      bool taken = on_restart ? scanner.ScanOnce(body.substr(pos), &row, on_row, on_restart)
+                              : scanner.Scan(body.substr(pos), &row, on_row);
+      if (taken) return absl::OkStatus();
     }
     RowSax sax(*this, &row, on_row, /*array_mode=*/true);
     if (!nlohmann::json::sax_parse(body.begin() + pos, body.end(), &sax)) {

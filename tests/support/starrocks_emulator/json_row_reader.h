@@ -37,11 +37,20 @@ class JsonRowReader {
   // (same rows, far less CPU); off only to compare the two in tests.
   explicit JsonRowReader(std::vector<std::string> slot_names, bool flat_fast_path = true);
 
+  using RestartCallback = std::function<void()>;
+
   // Calls `on_row` for every object, in body order. Returns OK (also for an
   // empty body) or InvalidArgument carrying StarRocks' parse error message.
   // Rows delivered before an error must be discarded by the caller.
+  //
+  // With `on_restart`, the fast path reads the body in one pass, delivering
+  // rows as it checks them; should it then meet something only the general
+  // reader handles, it calls `on_restart` (the consumer must forget every row
+  // delivered so far) and the general reader starts over from the first row.
+  // Without it, the fast path checks the whole body before delivering a row.
   [[nodiscard]] absl::Status Read(std::string_view body, bool strip_outer_array,
-                                  const RowCallback& on_row);
+                                  const RowCallback& on_row,
+                                  const RestartCallback& on_restart = nullptr);
 
   // Renders a row as a JSON object of its present slots (for error logs).
   [[nodiscard]] std::string RowToJson(const Row& row) const;

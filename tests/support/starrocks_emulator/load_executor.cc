@@ -361,7 +361,7 @@ LoadOutcome LoadExecutor::Execute(const LoadRequest& request, const BodyReader& 
     TableData::ApplyOptions apply;
     if (ctx.plan->partial_update) apply.written_columns = &ctx.plan->written_columns;
     apply.merge_column = ctx.plan->merge_column;
-    ctx.table->Apply(std::move(converted->ops), apply);
+    ctx.table->Apply(converted->ops, apply);
     if (after && after->action == FaultAction::kPublishTimeout) {
       state_->labels.Set(request.db, r.label, TxnState::kCommitted,
                          Clock::now() + std::chrono::milliseconds(after->visible_after_ms),

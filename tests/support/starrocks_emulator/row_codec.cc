@@ -36,6 +36,18 @@ void AppendCell(std::string* row, std::string_view value) {
   row->append(value);
 }
 
+void EndLongCell(std::string* row, size_t cell_start) {
+  uint64_t n = row->size() - cell_start;  // Value length + 1.
+  char prefix[10];
+  size_t length = 0;
+  while (n >= 0x80) {
+    prefix[length++] = static_cast<char>((n & 0x7f) | 0x80);
+    n >>= 7;
+  }
+  prefix[length++] = static_cast<char>(n);
+  row->replace(cell_start, 1, prefix, length);
+}
+
 bool DecodeRow(std::string_view row, size_t count, std::vector<CellView>* cells) {
   cells->clear();
   size_t pos = 0;

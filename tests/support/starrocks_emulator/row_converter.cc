@@ -140,8 +140,8 @@ absl::StatusOr<ConvertedLoad> ConvertBody(const LoadPlan& plan, std::string_view
   const TableSpec& spec = *plan.spec;
   ConvertedLoad out;
   JsonRowReader reader(plan.slot_names);
-  std::string scratch;
-  std::string encoded;
+  // Rows are encoded straight into the batch; a filtered row is dropped.
+  std::string* encoded = out.ops.buffer();
 
   auto on_row = [&](const JsonRowReader::Row& row) {
     ++out.total_rows;
@@ -156,7 +156,6 @@ absl::StatusOr<ConvertedLoad> ConvertBody(const LoadPlan& plan, std::string_view
                               ", it must be 0 (upsert) or 1 (delete)");
       }
     }
-    encoded.clear();
     for (size_t c = 0; c < spec.columns.size() && reason.empty(); ++c) {
       const ColumnSpec& column = spec.columns[c];
       int slot = plan.slot_of_column[c];
@@ -168,35 +167,39 @@ absl::StatusOr<ConvertedLoad> ConvertBody(const LoadPlan& plan, std::string_view
         bool absent = slot < 0 || !row.present[slot];
         if (plan.partial_update && !plan.written_columns[c]) {
           if (column.default_value) {
-            AppendCell(&encoded, *column.default_value);
+            AppendCell(encoded, *column.default_value);
           } else if (column.not_null) {
-            AppendCell(&encoded, ZeroValue(column.type));
+            AppendCell(encoded, ZeroValue(column.type));
           } else {
-            AppendNullCell(&encoded);
+            AppendNullCell(encoded);
           }
         } else if (absent && column.default_value) {
-          AppendCell(&encoded, *column.default_value);
+          AppendCell(encoded, *column.default_value);
         } else if (column.not_null) {
           reason = absl::StrCat("NULL value in non-nullable column '", column.name, "'");
         } else {
-          AppendNullCell(&encoded);
+          AppendNullCell(encoded);
         }
         continue;
       }
-      scratch.clear();
-      absl::Status st = ConvertValue(column.type, column.name, *value, &scratch);
+      size_t cell = BeginCell(encoded);
+      absl::Status st = ConvertValue(column.type, column.name, *value, encoded);
       if (st.ok()) {
-        AppendCell(&encoded, scratch);
-      } else if (plan.strict_mode) {
+        EndCell(encoded, cell);
+        continue;
+      }
+      encoded->resize(cell);
+      if (plan.strict_mode) {
         reason = std::string(st.message());
       } else if (column.not_null) {
         reason =
             absl::StrCat(st.message(), " (NULL value in non-nullable column '", column.name, "')");
       } else {
-        AppendNullCell(&encoded);
+        AppendNullCell(encoded);
       }
     }
     if (!reason.empty()) {
+      out.ops.DropRow();
       ++out.filtered_rows;
       if (out.error_lines.size() < kMaxErrorLines) {
         out.error_lines.push_back(
@@ -204,10 +207,20 @@ absl::StatusOr<ConvertedLoad> ConvertBody(const LoadPlan& plan, std::string_view
       }
       return;
     }
-    out.ops.push_back(TableData::RowOp{is_delete, encoded});
+    out.ops.FinishRow(is_delete);
   };
 
-  absl::Status st = reader.Read(body, plan.strip_outer_array, on_row);
+  // The reader's fast path delivers rows as it reads; if it has to hand the
+  // body to the general reader part way, everything is read again from the
+  // first row: back to the empty state the conversion started from.
+  auto on_restart = [&] {
+    out.ops.Clear();
+    out.total_rows = 0;
+    out.filtered_rows = 0;
+    out.error_lines.clear();
+  };
+
+  absl::Status st = reader.Read(body, plan.strip_outer_array, on_row, on_restart);
   if (!st.ok()) return st;
   return out;
 }

@@ -17,7 +17,8 @@
 
 #include "absl/status/statusor.h"
 #include "tests/support/starrocks_emulator/load_options.h"
-#include "tests/support/starrocks_emulator/table_data.h"
+#include "tests/support/starrocks_emulator/row_batch.h"
+#include "tests/support/starrocks_emulator/schema.h"
 
 namespace dbmazz::starrocks_emulator {
 
@@ -39,7 +40,7 @@ struct LoadPlan {
                                                     const LoadOptions& options);
 
 struct ConvertedLoad {
-  std::vector<TableData::RowOp> ops;  // Rows that passed, in body order.
+  RowBatch ops;  // Rows that passed, in body order.
   int64_t total_rows = 0;
   int64_t filtered_rows = 0;
   std::vector<std::string> error_lines;  // "Error: <why>. Row: <json>", at most 1000.

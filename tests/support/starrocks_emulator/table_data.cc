@@ -1,6 +1,8 @@
 #include "tests/support/starrocks_emulator/table_data.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -18,8 +20,8 @@ int CompareCells(const ColumnType& type, const CellView& a, const CellView& b) {
 
 }  // namespace
 
-TableData::TableData(TableSpec spec)
-    : spec_(std::move(spec)), index_(0, EntryHash{}, EntryEq{this}) {}
+TableData::TableData(TableSpec spec, RowStore::Options storage)
+    : spec_(std::move(spec)), store_(storage), index_(0, EntryHash{}, EntryEq{this}) {}
 
 TableData::KeyProbe TableData::Probe(std::string_view key) {
   uint64_t h = absl::HashOf(key);
@@ -27,7 +29,7 @@ TableData::KeyProbe TableData::Probe(std::string_view key) {
 }
 
 std::string_view TableData::KeyOf(uint32_t slot) const {
-  std::string_view row = rows_[slot];
+  std::string_view row = store_.Get(slot);
   size_t length = PrefixLength(row, spec_.key_count);
   return length == std::string_view::npos ? row : row.substr(0, length);
 }
@@ -36,84 +38,122 @@ bool TableData::EntryEq::operator()(const IndexEntry& a, const KeyProbe& p) cons
   return a.hash == p.hash && table->KeyOf(a.slot) == p.key;
 }
 
-void TableData::Apply(std::vector<RowOp>&& ops, const ApplyOptions& options) {
-  for (RowOp& op : ops) {
-    if (spec_.model == KeyModel::kDuplicate) {
-      if (!op.is_delete) rows_.push_back(std::move(op.row));
-      continue;
+void TableData::Apply(const RowBatch& ops, const ApplyOptions& options) {
+  if (spec_.model == KeyModel::kDuplicate) {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      RowBatch::Op op = ops[i];
+      if (!op.is_delete) (void)store_.Add(op.row);
     }
+    return;
+  }
+  // Keys and hashes first, in one sequential pass over the batch.
+  const size_t n = ops.size();
+  probes_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view row = ops[i].row;
+    size_t key_length = PrefixLength(row, spec_.key_count);
+    probes_[i] = key_length == std::string_view::npos
+                     ? std::nullopt
+                     : std::optional(Probe(row.substr(0, key_length)));
+  }
+  // Finding a stored key takes three dependent cache misses (index group,
+  // slot record, row). They are prefetched a few ops ahead, one step at a
+  // time; a guess gone stale (the ops in between changed the table) only
+  // costs the prefetch.
+  constexpr size_t kIndexAhead = 12;
+  constexpr size_t kSlotAhead = 8;
+  constexpr size_t kRowAhead = 4;
+  constexpr uint32_t kNoSlot = ~uint32_t{0};
+  uint32_t guessed_slot[kSlotAhead + 1];
+  std::fill(std::begin(guessed_slot), std::end(guessed_slot), kNoSlot);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kIndexAhead < n && probes_[i + kIndexAhead]) index_.prefetch(*probes_[i + kIndexAhead]);
+    if (i + kSlotAhead < n) {
+      uint32_t& guess = guessed_slot[(i + kSlotAhead) % (kSlotAhead + 1)];
+      guess = kNoSlot;
+      if (probes_[i + kSlotAhead]) {
+        auto it = index_.find(HashProbe{probes_[i + kSlotAhead]->hash});
+        if (it != index_.end()) {
+          guess = it->slot;
+          store_.PrefetchSlot(guess);
+        }
+      }
+    }
+    if (i + kRowAhead < n) {
+      uint32_t guess = guessed_slot[(i + kRowAhead) % (kSlotAhead + 1)];
+      if (guess != kNoSlot) store_.PrefetchRow(guess);
+    }
+    if (!probes_[i]) continue;
+    RowBatch::Op op = ops[i];
     if (op.is_delete) {
-      size_t key_length = PrefixLength(op.row, spec_.key_count);
-      if (key_length != std::string::npos) Erase(std::string_view(op.row).substr(0, key_length));
-      continue;
+      Erase(*probes_[i]);
+    } else {
+      Upsert(*probes_[i], op.row, options);
     }
-    Upsert(std::move(op.row), options);
+    store_.MaybeCompact();  // Between rows: no view into the store is held.
   }
 }
 
-void TableData::Erase(std::string_view key) {
-  auto it = index_.find(Probe(key));
+void TableData::Erase(const KeyProbe& probe) {
+  auto it = index_.find(probe);
   if (it == index_.end()) return;
   uint32_t slot = it->slot;
   index_.erase(it);
-  std::string().swap(rows_[slot]);
-  free_slots_.push_back(slot);
+  store_.Free(slot);
 }
 
-void TableData::Upsert(std::string&& row, const ApplyOptions& options) {
-  size_t key_length = PrefixLength(row, spec_.key_count);
-  if (key_length == std::string::npos) return;
-  KeyProbe probe = Probe(std::string_view(row).substr(0, key_length));
+void TableData::Upsert(const KeyProbe& probe, std::string_view row, const ApplyOptions& options) {
   bool inserted = false;
   auto it = index_.lazy_emplace(probe, [&](const auto& construct) {
     inserted = true;
-    uint32_t slot;
-    if (free_slots_.empty()) {
-      slot = static_cast<uint32_t>(rows_.size());
-      rows_.emplace_back();
-    } else {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-    }
-    construct(IndexEntry{probe.hash, slot});
+    construct(IndexEntry{probe.hash, store_.Add(row)});
   });
-  std::string& stored = rows_[it->slot];
-  if (inserted || (options.merge_column < 0 && options.written_columns == nullptr)) {
-    stored = std::move(row);
+  if (inserted) return;
+  const uint32_t slot = it->slot;
+  if (options.merge_column < 0 && options.written_columns == nullptr) {
+    store_.Set(slot, row);
     return;
   }
-  std::vector<CellView> old_cells;
-  std::vector<CellView> new_cells;
-  if (!DecodeRow(stored, spec_.columns.size(), &old_cells) ||
-      !DecodeRow(row, spec_.columns.size(), &new_cells)) {
+  if (!DecodeRow(store_.Get(slot), spec_.columns.size(), &old_cells_) ||
+      !DecodeRow(row, spec_.columns.size(), &new_cells_)) {
     return;
   }
   if (options.merge_column >= 0) {
     int c = options.merge_column;
     bool written = options.written_columns == nullptr || (*options.written_columns)[c];
-    if (written && CompareCells(spec_.columns[c].type, new_cells[c], old_cells[c]) < 0) return;
+    if (written && CompareCells(spec_.columns[c].type, new_cells_[c], old_cells_[c]) < 0) return;
   }
   if (options.written_columns == nullptr) {
-    stored = std::move(row);
+    store_.Set(slot, row);
     return;
   }
-  for (size_t i = 0; i < new_cells.size(); ++i) {
-    if (!(*options.written_columns)[i]) new_cells[i] = old_cells[i];
+  merged_.clear();
+  for (size_t i = 0; i < new_cells_.size(); ++i) {
+    const CellView& cell = (*options.written_columns)[i] ? new_cells_[i] : old_cells_[i];
+    if (cell) {
+      AppendCell(&merged_, *cell);
+    } else {
+      AppendNullCell(&merged_);
+    }
   }
-  stored = EncodeRow(new_cells);
+  store_.Set(slot, merged_);
 }
 
 size_t TableData::RowCount() const {
-  return spec_.model == KeyModel::kPrimary ? index_.size() : rows_.size();
+  return spec_.model == KeyModel::kPrimary ? index_.size() : store_.slot_count();
 }
 
 std::vector<std::string> TableData::SortedRows() const {
   std::vector<std::string> rows;
   if (spec_.model == KeyModel::kPrimary) {
     rows.reserve(index_.size());
-    for (const IndexEntry& e : index_) rows.push_back(rows_[e.slot]);
+    for (const IndexEntry& e : index_) rows.emplace_back(store_.Get(e.slot));
   } else {
-    rows.assign(rows_.begin(), rows_.end());
+    const size_t slots = store_.slot_count();
+    rows.reserve(slots);
+    for (size_t slot = 0; slot < slots; ++slot) {
+      rows.emplace_back(store_.Get(static_cast<uint32_t>(slot)));
+    }
   }
   const size_t key_count = spec_.key_count;
   std::vector<std::vector<CellView>> keys(rows.size());
@@ -141,8 +181,7 @@ std::vector<std::string> TableData::SortedRows() const {
 
 void TableData::Clear() {
   index_.clear();
-  rows_.clear();
-  free_slots_.clear();
+  store_.Clear();
 }
 
 }  // namespace dbmazz::starrocks_emulator

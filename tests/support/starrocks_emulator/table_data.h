@@ -2,31 +2,33 @@
 // (upsert / delete / partial update / merge condition); DUPLICATE KEY tables
 // keep every row in arrival order.
 //
+// Memory layout: the encoded rows (row_codec.h) live in a RowStore (large
+// blocks, 16 bytes of bookkeeping per row, updates in place when the new row
+// fits, compaction once dead bytes outweigh live ones). PRIMARY KEY tables add
+// an 8-byte index entry per row (see IndexEntry).
+//
+// Ownership: owns its rows; Apply copies the batch's rows in.
 // Thread-safety: not thread-safe. The emulator serialises all access under
 // EmulatorState::mu; the spec is immutable after construction.
 #ifndef DBMAZZ_TESTS_SUPPORT_STARROCKS_EMULATOR_TABLE_DATA_H_
 #define DBMAZZ_TESTS_SUPPORT_STARROCKS_EMULATOR_TABLE_DATA_H_
 
 #include <cstdint>
-#include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "tests/support/starrocks_emulator/row_batch.h"
+#include "tests/support/starrocks_emulator/row_codec.h"
+#include "tests/support/starrocks_emulator/row_store.h"
 #include "tests/support/starrocks_emulator/schema.h"
 
 namespace dbmazz::starrocks_emulator {
 
 class TableData {
  public:
-  // One converted row of a load (see row_codec.h for the encoding). For
-  // partial updates, columns the load does not write hold the value a new row
-  // gets (default, NULL or the type's zero value).
-  struct RowOp {
-    bool is_delete = false;
-    std::string row;
-  };
   struct ApplyOptions {
     // Partial update: the columns the load writes (others of an existing row
     // keep their values). nullptr: full rows.
@@ -36,15 +38,15 @@ class TableData {
     int merge_column = -1;
   };
 
-  explicit TableData(TableSpec spec);
+  // `storage` tunes the row store (tests use tiny blocks to exercise it).
+  explicit TableData(TableSpec spec, RowStore::Options storage = {});
   TableData(const TableData&) = delete;
   TableData& operator=(const TableData&) = delete;
 
   [[nodiscard]] const TableSpec& spec() const { return spec_; }
 
-  // Applies `ops` in order, consuming them. Deletes only apply to PRIMARY KEY
-  // tables.
-  void Apply(std::vector<RowOp>&& ops, const ApplyOptions& options);
+  // Applies `ops` in order. Deletes only apply to PRIMARY KEY tables.
+  void Apply(const RowBatch& ops, const ApplyOptions& options);
 
   [[nodiscard]] size_t RowCount() const;
 
@@ -53,9 +55,11 @@ class TableData {
 
   void Clear();
 
+  [[nodiscard]] RowStore::Stats storage_stats() const { return store_.stats(); }
+
  private:
   // The primary-key index: 8 bytes per row (a 32-bit hash of the key and the
-  // row's slot in rows_), so growing it moves little memory and never reads
+  // row's slot in store_), so growing it moves little memory and never reads
   // the rows. Lookups compare the key prefix of the slot's row.
   struct IndexEntry {
     uint32_t hash;
@@ -65,10 +69,16 @@ class TableData {
     std::string_view key;
     uint32_t hash;
   };
+  // Finds the first entry with the hash, without reading any row: a guess,
+  // used to prefetch.
+  struct HashProbe {
+    uint32_t hash;
+  };
   struct EntryHash {
     using is_transparent = void;
     size_t operator()(const IndexEntry& e) const { return e.hash; }
     size_t operator()(const KeyProbe& p) const { return p.hash; }
+    size_t operator()(const HashProbe& p) const { return p.hash; }
   };
   struct EntryEq {
     using is_transparent = void;
@@ -76,21 +86,26 @@ class TableData {
     bool operator()(const IndexEntry& a, const IndexEntry& b) const { return a.slot == b.slot; }
     bool operator()(const IndexEntry& a, const KeyProbe& p) const;
     bool operator()(const KeyProbe& p, const IndexEntry& a) const { return (*this)(a, p); }
+    bool operator()(const IndexEntry& a, const HashProbe& p) const { return a.hash == p.hash; }
+    bool operator()(const HashProbe& p, const IndexEntry& a) const { return a.hash == p.hash; }
   };
 
   [[nodiscard]] static KeyProbe Probe(std::string_view key);
   [[nodiscard]] std::string_view KeyOf(uint32_t slot) const;
-  void Upsert(std::string&& row, const ApplyOptions& options);
-  void Erase(std::string_view key);
+  void Upsert(const KeyProbe& probe, std::string_view row, const ApplyOptions& options);
+  void Erase(const KeyProbe& probe);
 
   const TableSpec spec_;
-  // PRIMARY KEY: rows by slot (a freed slot is empty and listed in
-  // free_slots_), found by key through index_. DUPLICATE KEY: rows in
-  // arrival order.
-  // A deque: growing it never moves the rows already stored.
-  std::deque<std::string> rows_;
-  std::vector<uint32_t> free_slots_;
+  // PRIMARY KEY: rows found by key through index_ (a deleted row's slot is
+  // freed and reused). DUPLICATE KEY: slots in arrival order, never freed.
+  RowStore store_;
   absl::flat_hash_set<IndexEntry, EntryHash, EntryEq> index_;
+  // Scratch for partial updates and merge conditions.
+  std::vector<CellView> old_cells_;
+  std::vector<CellView> new_cells_;
+  std::string merged_;
+  // Scratch for Apply: each op's key (nullopt: the row is too short for one).
+  std::vector<std::optional<KeyProbe>> probes_;
 };
 
 }  // namespace dbmazz::starrocks_emulator

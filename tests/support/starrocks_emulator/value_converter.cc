@@ -396,18 +396,17 @@ absl::Status ConvertValue(const ColumnType& type, std::string_view column, const
     case TypeKind::kDecimal: {
       std::string scratch;
       std::string_view text = TextOf(v, &scratch);
-      auto d = ParseDecimal(text, type.precision, type.scale);
-      if (!d) return OutOfRange(type, column, text);
-      out->append(*d);
+      if (!AppendDecimal(text, type.precision, type.scale, out)) {
+        return OutOfRange(type, column, text);
+      }
       return absl::OkStatus();
     }
     case TypeKind::kDate:
     case TypeKind::kDatetime: {
       std::string scratch;
       std::string_view text = TextOf(v, &scratch);
-      auto d = type.kind == TypeKind::kDate ? ParseDate(text) : ParseDatetime(text);
-      if (!d) return OutOfRange(type, column, text);
-      out->append(*d);
+      bool ok = type.kind == TypeKind::kDate ? AppendDate(text, out) : AppendDatetime(text, out);
+      if (!ok) return OutOfRange(type, column, text);
       return absl::OkStatus();
     }
   }

@@ -1,8 +1,10 @@
 #include "tests/support/starrocks_emulator/value_text.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace dbmazz::starrocks_emulator {
@@ -95,15 +97,21 @@ bool ParseDateTimeParts(std::string_view text, DateTimeParts* p) {
   return ParseTime(s, pos + 1, p);
 }
 
-void AppendPadded(std::string* out, int value, int width) {
-  char buf[16];
-  int pos = sizeof(buf);
-  do {
-    buf[--pos] = static_cast<char>('0' + value % 10);
+// Writes `value` (< 10^width) as exactly `width` digits at `p`.
+void PutDigits(char* p, int value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + value % 10);
     value /= 10;
-  } while (value > 0 && pos > 0);
-  while (static_cast<int>(sizeof(buf)) - pos < width && pos > 0) buf[--pos] = '0';
-  out->append(buf + pos, sizeof(buf) - pos);
+  }
+}
+
+// "YYYY-MM-DD" at `p` (10 bytes).
+void PutDate(char* p, const DateTimeParts& parts) {
+  PutDigits(p, parts.year, 4);
+  p[4] = '-';
+  PutDigits(p + 5, parts.month, 2);
+  p[7] = '-';
+  PutDigits(p + 8, parts.day, 2);
 }
 
 struct DecimalView {
@@ -206,114 +214,146 @@ std::string FormatFloat(float value) {
   return std::string(buf, ptr);
 }
 
-std::optional<std::string> ParseDecimal(std::string_view text, int precision, int scale) {
+bool AppendDecimal(std::string_view text, int precision, int scale, std::string* out) {
   std::string_view s = TrimSpace(text);
   size_t pos = 0;
   bool negative = false;
   if (pos < s.size() && (s[pos] == '-' || s[pos] == '+')) negative = s[pos++] == '-';
-  std::string digits;
-  int frac_len = 0;
-  bool any_digit = false;
-  while (pos < s.size() && IsDigit(s[pos])) {
-    digits.push_back(s[pos++]);
-    any_digit = true;
-  }
+  size_t begin = pos;
+  while (pos < s.size() && IsDigit(s[pos])) ++pos;
+  std::string_view int_digits = s.substr(begin, pos - begin);
+  std::string_view frac_digits;
   if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    while (pos < s.size() && IsDigit(s[pos])) {
-      digits.push_back(s[pos++]);
-      ++frac_len;
-      any_digit = true;
-    }
+    begin = ++pos;
+    while (pos < s.size() && IsDigit(s[pos])) ++pos;
+    frac_digits = s.substr(begin, pos - begin);
   }
-  if (!any_digit) return std::nullopt;
+  if (int_digits.empty() && frac_digits.empty()) return false;
   long exponent = 0;
   if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
     ++pos;
     bool exp_negative = false;
     if (pos < s.size() && (s[pos] == '-' || s[pos] == '+')) exp_negative = s[pos++] == '-';
-    if (pos >= s.size() || !IsDigit(s[pos])) return std::nullopt;
+    if (pos >= s.size() || !IsDigit(s[pos])) return false;
     while (pos < s.size() && IsDigit(s[pos])) {
       if (exponent < 100000) exponent = exponent * 10 + (s[pos] - '0');
       ++pos;
     }
     if (exp_negative) exponent = -exponent;
   }
-  if (pos != s.size()) return std::nullopt;
+  if (pos != s.size()) return false;
 
-  size_t first = digits.find_first_not_of('0');
-  digits = first == std::string::npos ? std::string() : digits.substr(first);
-  long shift = exponent - frac_len + scale;  // value * 10^scale = digits * 10^shift
-  if (!digits.empty()) {
+  // The significant digits: int_digits then frac_digits, leading zeros off.
+  std::string_view high = int_digits;
+  std::string_view low = frac_digits;
+  size_t first = high.find_first_not_of('0');
+  if (first == std::string_view::npos) {
+    high = std::string_view();
+    first = low.find_first_not_of('0');
+    low = first == std::string_view::npos ? std::string_view() : low.substr(first);
+  } else {
+    high = high.substr(first);
+  }
+  const size_t count = high.size() + low.size();
+  auto digit = [&](size_t i) { return i < high.size() ? high[i] : low[i - high.size()]; };
+
+  // value * 10^scale = digits * 10^shift. The result has at most precision
+  // digits (one more would fail the check below), so it fits `buf`.
+  char stack[64];
+  std::unique_ptr<char[]> heap;
+  char* buf = stack;
+  if (precision + 2 > static_cast<int>(sizeof(stack))) {
+    heap = std::make_unique<char[]>(static_cast<size_t>(precision) + 2);
+    buf = heap.get();
+  }
+  size_t length = 0;
+  long shift = exponent - static_cast<long>(frac_digits.size()) + scale;
+  if (count > 0) {
     if (shift >= 0) {
-      if (static_cast<long>(digits.size()) + shift > precision) return std::nullopt;
-      digits.append(static_cast<size_t>(shift), '0');
+      if (static_cast<long>(count) + shift > precision) return false;
+      for (size_t i = 0; i < count; ++i) buf[length++] = digit(i);
+      std::memset(buf + length, '0', static_cast<size_t>(shift));
+      length += static_cast<size_t>(shift);
     } else {
       size_t drop = static_cast<size_t>(-shift);
+      size_t keep = 0;
       bool round_up = false;
-      if (drop > digits.size()) {
-        digits.clear();
-      } else {
-        round_up = digits[digits.size() - drop] >= '5';
-        digits.resize(digits.size() - drop);
+      if (drop <= count) {
+        keep = count - drop;
+        round_up = digit(keep) >= '5';
       }
+      if (static_cast<long>(keep) > precision) return false;  // Rounding only adds digits.
+      for (size_t i = 0; i < keep; ++i) buf[length++] = digit(i);
       if (round_up) {
-        int i = static_cast<int>(digits.size()) - 1;
-        while (i >= 0 && digits[i] == '9') digits[i--] = '0';
+        long i = static_cast<long>(length) - 1;
+        while (i >= 0 && buf[i] == '9') buf[i--] = '0';
         if (i < 0) {
-          digits.insert(digits.begin(), '1');
+          std::memmove(buf + 1, buf, length++);
+          buf[0] = '1';
         } else {
-          ++digits[i];
+          ++buf[i];
         }
       }
     }
   }
-  if (static_cast<int>(digits.size()) > precision) return std::nullopt;
-  bool zero = digits.empty();
-  if (static_cast<int>(digits.size()) < scale + 1) {
-    digits.insert(0, static_cast<size_t>(scale + 1) - digits.size(), '0');
+  if (static_cast<long>(length) > precision) return false;
+  const bool zero = length == 0;
+  const size_t width = std::max(length, static_cast<size_t>(scale) + 1);  // Digits shown.
+  const size_t int_width = width - static_cast<size_t>(scale);
+  if (negative && !zero) out->push_back('-');
+  size_t pad = width - length;  // Leading zeros.
+  for (size_t i = 0; i < width; ++i) {
+    if (i == int_width) out->push_back('.');
+    out->push_back(i < pad ? '0' : buf[i - pad]);
   }
+  return true;
+}
+
+std::optional<std::string> ParseDecimal(std::string_view text, int precision, int scale) {
   std::string out;
-  if (negative && !zero) out.push_back('-');
-  out.append(digits, 0, digits.size() - scale);
-  if (scale > 0) {
-    out.push_back('.');
-    out.append(digits, digits.size() - scale, scale);
-  }
+  if (!AppendDecimal(text, precision, scale, &out)) return std::nullopt;
   return out;
 }
 
-std::optional<std::string> ParseDate(std::string_view text) {
+bool AppendDate(std::string_view text, std::string* out) {
   DateTimeParts p;
-  if (!ParseDateTimeParts(text, &p)) return std::nullopt;
+  if (!ParseDateTimeParts(text, &p)) return false;
+  char buf[10];
+  PutDate(buf, p);
+  out->append(buf, sizeof(buf));
+  return true;
+}
+
+bool AppendDatetime(std::string_view text, std::string* out) {
+  DateTimeParts p;
+  if (!ParseDateTimeParts(text, &p)) return false;
+  char buf[26];  // "YYYY-MM-DD HH:MM:SS.ffffff"
+  PutDate(buf, p);
+  buf[10] = ' ';
+  PutDigits(buf + 11, p.hour, 2);
+  buf[13] = ':';
+  PutDigits(buf + 14, p.minute, 2);
+  buf[16] = ':';
+  PutDigits(buf + 17, p.second, 2);
+  size_t length = 19;
+  if (p.micros != 0) {
+    buf[19] = '.';
+    PutDigits(buf + 20, p.micros, 6);
+    length = 26;
+  }
+  out->append(buf, length);
+  return true;
+}
+
+std::optional<std::string> ParseDate(std::string_view text) {
   std::string out;
-  AppendPadded(&out, p.year, 4);
-  out.push_back('-');
-  AppendPadded(&out, p.month, 2);
-  out.push_back('-');
-  AppendPadded(&out, p.day, 2);
+  if (!AppendDate(text, &out)) return std::nullopt;
   return out;
 }
 
 std::optional<std::string> ParseDatetime(std::string_view text) {
-  DateTimeParts p;
-  if (!ParseDateTimeParts(text, &p)) return std::nullopt;
   std::string out;
-  AppendPadded(&out, p.year, 4);
-  out.push_back('-');
-  AppendPadded(&out, p.month, 2);
-  out.push_back('-');
-  AppendPadded(&out, p.day, 2);
-  out.push_back(' ');
-  AppendPadded(&out, p.hour, 2);
-  out.push_back(':');
-  AppendPadded(&out, p.minute, 2);
-  out.push_back(':');
-  AppendPadded(&out, p.second, 2);
-  if (p.micros != 0) {
-    out.push_back('.');
-    AppendPadded(&out, p.micros, 6);
-  }
+  if (!AppendDatetime(text, &out)) return std::nullopt;
   return out;
 }
 

@@ -40,6 +40,12 @@ namespace dbmazz::starrocks_emulator {
 [[nodiscard]] std::optional<std::string> ParseDate(std::string_view text);
 [[nodiscard]] std::optional<std::string> ParseDatetime(std::string_view text);
 
+// The same three, appending the canonical text to *out; false, with *out
+// untouched, where the Parse* functions give nullopt.
+[[nodiscard]] bool AppendDecimal(std::string_view text, int precision, int scale, std::string* out);
+[[nodiscard]] bool AppendDate(std::string_view text, std::string* out);
+[[nodiscard]] bool AppendDatetime(std::string_view text, std::string* out);
+
 // Three-way comparison of two canonical texts of the same scalar type (the
 // order StarRocks sorts them in). Strings compare bytewise.
 [[nodiscard]] int CompareCanonical(const ColumnType& type, std::string_view a, std::string_view b);

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/log_control.h"
+#include "engine/common/malloc_policy.h"
 #include "engine/runtime/engine.h"
 #include "server/control_server.h"
 #include "server/metrics_http_server.h"
@@ -54,6 +55,7 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dbmazz::ApplyMallocPolicy();  // before any thread starts
   CLI::App app{"dbmazzd: PostgreSQL -> StarRocks change data capture daemon (gRPC control plane)"};
   std::string listen = "127.0.0.1:7070";
   std::string state_path = "./dbmazz-state/state.db";

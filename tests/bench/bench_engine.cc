@@ -31,6 +31,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "engine/common/malloc_policy.h"
 #include "engine/postgres/pg_connection.h"
 #include "engine/runtime/engine.h"
 #include "tests/bench/recvlogical.h"
@@ -509,6 +510,7 @@ void Latency(const Args& args, const testing::PgCluster& cluster, const Emulator
 
 int main(int argc, char** argv) {
   using namespace dbmazz;
+  ApplyMallocPolicy();  // as dbmazzd does
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
